@@ -1,0 +1,1 @@
+"""regionopt benchmarks: `python -m benchmarks.run [name ...]`."""

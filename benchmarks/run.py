@@ -1,0 +1,64 @@
+"""Run registered benchmarks and print measured phase times and ratios.
+
+Usage::
+
+    python -m benchmarks.run            # all
+    python -m benchmarks.run land       # only cases whose name starts with "land"
+    python -m benchmarks.run --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import platform
+import sys
+from pathlib import Path
+
+from .registry import REGISTRY, Timer
+
+
+def _discover() -> None:
+    here = Path(__file__).parent
+    for mod in pkgutil.iter_modules([str(here)]):
+        if mod.name.startswith("bench_"):
+            importlib.import_module(f"benchmarks.{mod.name}")
+
+
+def _fmt(v: object) -> str:
+    if isinstance(v, float):
+        return f"{v:.4g}"
+    return str(v)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("names", nargs="*", help="prefixes of case names to run")
+    ap.add_argument("--list", action="store_true")
+    args = ap.parse_args(argv)
+    _discover()
+    if args.list:
+        for c in REGISTRY.values():
+            print(f"{c.name:30s} sizes={c.sizes}  {c.description}")
+        return 0
+    import highspy
+    import pyomo
+
+    print(f"# python {platform.python_version()}, pyomo {pyomo.__version__}, highspy {getattr(highspy, '__version__', '?')}, {platform.machine()}")
+    for case in REGISTRY.values():
+        if args.names and not any(case.name.startswith(n) for n in args.names):
+            continue
+        print(f"\n## {case.name}: {case.description}")
+        for size in case.sizes:
+            timer = Timer()
+            extra = case.func(size, timer) or {}
+            cols = [f"{k}={v:.3f}s" for k, v in timer.phases.items()]
+            cols += [f"{k}={_fmt(v)}" for k, v in extra.items()]
+            print(f"size={size!s:12s} " + "  ".join(cols))
+            sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,33 @@
+"""regionopt: optimization and decision support for regional coordinated development.
+
+Models (each a Pyomo model solved with HiGHS by default, tables in and out):
+
+- :class:`regionopt.LandQuotaProblem`: cross-province land-quota trading
+  (土地指标跨省域调剂) with farmland red lines and statutory prices.
+- :mod:`regionopt.enclave`: enclave / co-built park revenue sharing
+  (飞地经济 财税分享) as cooperative games.
+- :mod:`regionopt.clusters`: differentiated city roles in shared
+  manufacturing clusters (先进制造业集群 分工协作).
+"""
+
+from __future__ import annotations
+
+from .datasets import DeltaData, load_delta
+from .errors import Conflict, InfeasibleError, InputError, RegionoptError, SolverUnavailableError
+from .solve import SolveOptions, SolveReport, Status
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Conflict",
+    "DeltaData",
+    "InfeasibleError",
+    "InputError",
+    "RegionoptError",
+    "SolveOptions",
+    "SolveReport",
+    "SolverUnavailableError",
+    "Status",
+    "__version__",
+    "load_delta",
+]
