@@ -1,0 +1,446 @@
+"""Input tables of the cluster-role model: row schemas, validation, defaults.
+
+Every table is checked at the boundary with :func:`regionopt.schema.validate_table`;
+cross-table references (a ``fit`` row naming an unknown city, say) raise
+:class:`regionopt.InputError` naming the table, the row (as the user gave it) and
+the field.
+
+Units: land in mu (亩), energy in 10,000 tonnes of coal equivalent (万吨标准煤,
+``10k_tce``), distances in km.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+import numpy as np
+import pandas as pd
+from pydantic import BeforeValidator, Field
+
+from ..datasets import haversine_km
+from ..errors import InputError
+from ..schema import (
+    Code,
+    FiniteFloat,
+    NonNegFloat,
+    OptCode,
+    OptNonNegFloat,
+    RowModel,
+    validate_table,
+)
+
+__all__ = [
+    "DEFAULT_ROLES",
+    "ClusterInputs",
+    "default_requirements",
+    "validate_inputs",
+]
+
+#: Default roles, in chain order.
+DEFAULT_ROLES: tuple[str, ...] = ("core", "rd", "manufacturing", "supplier", "logistics")
+
+
+def _nan_none(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return None
+    return v
+
+
+OptCount = Annotated[Annotated[int, Field(ge=0)] | None, BeforeValidator(_nan_none)]
+Count = Annotated[int, Field(ge=0)]
+
+
+class CityRow(RowModel):
+    city: Code
+    province: Code
+    lat: FiniteFloat | None = None
+    lon: FiniteFloat | None = None
+    max_roles: OptCount = None
+    max_cores: OptCount = None
+    land_capacity_mu: OptNonNegFloat = None
+    energy_capacity_10k_tce: OptNonNegFloat = None
+
+
+class ClusterRow(RowModel):
+    cluster: Code
+    group: OptCode = None
+
+
+class FitRow(RowModel):
+    city: Code
+    cluster: Code
+    role: Code
+    score: FiniteFloat
+
+
+class RequirementRow(RowModel):
+    cluster: Code
+    role: Code
+    min: Count = 0
+    max: OptCount = None
+
+
+class AssignmentRow(RowModel):
+    city: Code
+    cluster: Code
+    role: OptCode = None
+
+
+class ResourceRow(RowModel):
+    cluster: Code
+    role: Code
+    land_mu: NonNegFloat = 0.0
+    energy_10k_tce: NonNegFloat = 0.0
+
+
+class ProvinceRow(RowModel):
+    province: Code
+    min_cores: OptCount = None
+    max_cores: OptCount = None
+    land_mu: OptNonNegFloat = None
+    energy_10k_tce: OptNonNegFloat = None
+    core_share: OptNonNegFloat = None
+
+
+class SynergyRow(RowModel):
+    cluster: Code
+    other: Code
+    weight: NonNegFloat
+
+
+Triple = tuple[str, str, str]
+
+
+@dataclass
+class ClusterInputs:
+    """Validated, normalised inputs (all ids are strings).
+
+    Attributes mirror the tables of :meth:`ClusterRoleProblem.from_frames`.
+    """
+
+    cities: list[str]
+    province_of: dict[str, str]
+    clusters: list[str]
+    group_of: dict[str, str]
+    roles: list[str]
+    core_role: str
+    near_core_roles: list[str]
+    fit: dict[Triple, float]
+    req_min: dict[tuple[str, str], int]
+    req_max: dict[tuple[str, str], int]
+    max_roles: dict[str, int]
+    max_cores: dict[str, int]
+    land_cap: dict[str, float]
+    energy_cap: dict[str, float]
+    current: dict[tuple[str, str], str | None]
+    locked: list[Triple]
+    forbidden: list[Triple]
+    use_land: dict[tuple[str, str], float]
+    use_energy: dict[tuple[str, str], float]
+    prov_min_cores: dict[str, int]
+    prov_max_cores: dict[str, int]
+    prov_land: dict[str, float]
+    prov_energy: dict[str, float]
+    prov_core_share: dict[str, float]
+    synergy: dict[tuple[str, str], float]
+    dist: pd.DataFrame
+    names: dict[str, str] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def provinces(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.cities:
+            seen.setdefault(self.province_of[c], None)
+        return list(seen)
+
+    def label(self, key: Hashable) -> str:
+        """User wording of an id: ``"Hefei (340100)"`` when a name is known."""
+        s = str(key)
+        n = self.names.get(s)
+        return f"{n} ({s})" if n and n != s else s
+
+
+def default_requirements(
+    clusters: Iterable[str],
+    roles: Sequence[str] = DEFAULT_ROLES,
+    *,
+    cores: tuple[int, int] = (1, 2),
+    others: Mapping[str, tuple[int, int | None]] | None = None,
+) -> pd.DataFrame:
+    """A requirements table: ``cores`` = (min, max) core cities, other roles per ``others``.
+
+    Parameters
+    ----------
+    clusters
+        Cluster ids.
+    roles
+        Role names; the first is taken as the core role.
+    cores
+        (min, max) number of core cities per cluster.
+    others
+        Role -> (min, max) count (``None`` = no upper limit). Roles not listed get
+        ``(0, None)``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``cluster, role, min, max``.
+    """
+    others = dict(others or {})
+    rows = []
+    for k in clusters:
+        for i, r in enumerate(roles):
+            lo, hi = cores if i == 0 else others.get(r, (0, None))
+            rows.append({"cluster": str(k), "role": r, "min": lo, "max": np.nan if hi is None else hi})
+    df = pd.DataFrame(rows)
+    df["max"] = df["max"].astype("Float64")
+    return df
+
+
+def _triples(df: pd.DataFrame | None, table: str, cities: set[str], clusters: set[str],
+             roles: Sequence[str], *, role_optional: bool = False) -> list[AssignmentRow]:
+    if df is None:
+        return []
+    rows = validate_table(df, AssignmentRow, table, id_fields=("city", "cluster", "role"))
+    for row, rec in zip(rows, df.to_dict(orient="records"), strict=True):
+        lab = f"{row.city}/{row.cluster}/{row.role}"
+        if row.city not in cities:
+            raise InputError(f"unknown city {row.city!r} (not in table 'cities')", table=table, row=lab,
+                             field="city", value=rec.get("city"))
+        if row.cluster not in clusters:
+            raise InputError(f"unknown cluster {row.cluster!r} (not in table 'clusters')", table=table,
+                             row=lab, field="cluster", value=rec.get("cluster"))
+        if row.role is None and not role_optional:
+            raise InputError("role is required", table=table, row=lab, field="role")
+        if row.role is not None and row.role not in roles:
+            raise InputError(f"unknown role {row.role!r}; roles are {list(roles)}", table=table, row=lab,
+                             field="role", value=row.role)
+    return rows
+
+
+def validate_inputs(
+    *,
+    cities: pd.DataFrame,
+    clusters: pd.DataFrame,
+    fit: pd.DataFrame,
+    requirements: pd.DataFrame | None = None,
+    roles: Sequence[str] = DEFAULT_ROLES,
+    core_role: str | None = None,
+    near_core_roles: Sequence[str] = ("supplier", "manufacturing"),
+    current: pd.DataFrame | None = None,
+    locked: pd.DataFrame | None = None,
+    forbidden: pd.DataFrame | None = None,
+    resource_use: pd.DataFrame | None = None,
+    provinces: pd.DataFrame | None = None,
+    synergy: pd.DataFrame | None = None,
+    distances_km: pd.DataFrame | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> ClusterInputs:
+    """Validate the user's tables and return normalised :class:`ClusterInputs`.
+
+    Raises
+    ------
+    InputError
+        Naming table, row and field of the first problem.
+    """
+    roles = [str(r) for r in roles]
+    if not roles:
+        raise InputError("at least one role is needed", table="roles")
+    if len(set(roles)) != len(roles):
+        raise InputError(f"duplicate role names in {roles}", table="roles")
+    core = str(core_role) if core_role is not None else roles[0]
+    if core not in roles:
+        raise InputError(f"core role {core!r} is not among roles {roles}", table="roles", field="core_role")
+    near = [str(r) for r in near_core_roles if str(r) in roles]
+    if core in near:
+        raise InputError("the core role cannot be a near-core role", table="roles", field="near_core_roles")
+
+    crow = validate_table(cities, CityRow, "cities", index_field="city")
+    city_ids = [r.city for r in crow]
+    city_set = set(city_ids)
+    names: dict[str, str] = {}
+    for col in ("name", "name_en"):
+        if isinstance(cities, pd.DataFrame) and col in cities.columns:
+            for code, nm in zip(city_ids, cities[col], strict=True):
+                if isinstance(nm, str) and nm:
+                    names.setdefault(code, nm)
+    if distances_km is None:
+        for r in crow:
+            if r.lat is None or r.lon is None:
+                raise InputError("lat and lon are needed when no distance table is given", table="cities",
+                                 row=r.city, field="lat" if r.lat is None else "lon")
+        d = haversine_km(np.array([r.lat for r in crow]), np.array([r.lon for r in crow]))
+        dist = pd.DataFrame(d, index=city_ids, columns=city_ids)
+    else:
+        if not isinstance(distances_km, pd.DataFrame):
+            raise InputError("expected a square DataFrame city x city", table="distances_km")
+        dist = distances_km.copy()
+        dist.index = [str(i) for i in dist.index]
+        dist.columns = [str(i) for i in dist.columns]
+        for c in city_ids:
+            if c not in dist.index:
+                raise InputError("city missing from the distance table", table="distances_km", row=c)
+            if c not in dist.columns:
+                raise InputError("city missing from the distance table columns", table="distances_km",
+                                 field=c)
+        dist = dist.loc[city_ids, city_ids].astype(float)
+        bad = ~np.isfinite(dist.to_numpy()) | (dist.to_numpy() < 0)
+        if bad.any():
+            i, j = np.argwhere(bad)[0]
+            raise InputError("distances must be finite and >= 0 km", table="distances_km",
+                             row=city_ids[i], field=city_ids[j], value=dist.iat[i, j])
+
+    if isinstance(clusters, pd.DataFrame) and "cluster" not in clusters.columns:
+        krow = validate_table(clusters, ClusterRow, "clusters", index_field="cluster")
+    else:
+        krow = validate_table(clusters, ClusterRow, "clusters", id_fields=("cluster",))
+    cluster_ids = [r.cluster for r in krow]
+    if len(set(cluster_ids)) != len(cluster_ids):
+        dup = next(k for k in cluster_ids if cluster_ids.count(k) > 1)
+        raise InputError(f"duplicate id {dup!r}", table="clusters", row=dup, field="cluster")
+    for col in ("name", "name_en"):
+        if isinstance(clusters, pd.DataFrame) and col in clusters.columns:
+            for code, nm in zip(cluster_ids, clusters[col], strict=True):
+                if isinstance(nm, str) and nm:
+                    names.setdefault(code, nm)
+    cl_set = set(cluster_ids)
+
+    frows = validate_table(fit, FitRow, "fit", id_fields=("city", "cluster", "role"))
+    fitd: dict[Triple, float] = {}
+    for fr in frows:
+        lab = f"{fr.city}/{fr.cluster}/{fr.role}"
+        if fr.city not in city_set:
+            raise InputError(f"unknown city {fr.city!r} (not in table 'cities')", table="fit", row=lab,
+                             field="city")
+        if fr.cluster not in cl_set:
+            raise InputError(f"unknown cluster {fr.cluster!r} (not in table 'clusters')", table="fit", row=lab,
+                             field="cluster")
+        if fr.role not in roles:
+            raise InputError(f"unknown role {fr.role!r}; roles are {roles}", table="fit", row=lab, field="role")
+        key = (fr.city, fr.cluster, fr.role)
+        if key in fitd:
+            raise InputError("duplicate (city, cluster, role)", table="fit", row=lab, field="role")
+        fitd[key] = float(fr.score)
+
+    req_min: dict[tuple[str, str], int] = {}
+    req_max: dict[tuple[str, str], int] = {}
+    if requirements is not None:
+        for q in validate_table(requirements, RequirementRow, "requirements", id_fields=("cluster", "role")):
+            lab = f"{q.cluster}/{q.role}"
+            if q.cluster not in cl_set:
+                raise InputError(f"unknown cluster {q.cluster!r}", table="requirements", row=lab, field="cluster")
+            if q.role not in roles:
+                raise InputError(f"unknown role {q.role!r}; roles are {roles}", table="requirements", row=lab,
+                                 field="role")
+            if (q.cluster, q.role) in req_min:
+                raise InputError("duplicate (cluster, role)", table="requirements", row=lab, field="role")
+            if q.max is not None and q.max < q.min:
+                raise InputError(f"max ({q.max}) is below min ({q.min})", table="requirements", row=lab,
+                                 field="max", value=q.max)
+            req_min[q.cluster, q.role] = q.min
+            if q.max is not None:
+                req_max[q.cluster, q.role] = q.max
+
+    cur_rows = _triples(current, "current", city_set, cl_set, roles, role_optional=True)
+    cur: dict[tuple[str, str], str | None] = {}
+    for a in cur_rows:
+        if (a.city, a.cluster) in cur:
+            raise InputError("a city can hold one role per cluster in the current layout", table="current",
+                             row=f"{a.city}/{a.cluster}/{a.role}", field="cluster")
+        cur[a.city, a.cluster] = a.role
+    locked_t: list[Triple] = []
+    for a in _triples(locked, "locked", city_set, cl_set, roles):
+        assert a.role is not None
+        if (a.city, a.cluster, a.role) not in fitd:
+            raise InputError("locked assignment has no fit row, so it is not a candidate", table="locked",
+                             row=f"{a.city}/{a.cluster}/{a.role}", field="role", value=a.role)
+        locked_t.append((a.city, a.cluster, a.role))
+    forb_t: list[Triple] = []
+    for a in _triples(forbidden, "forbidden", city_set, cl_set, roles, role_optional=True):
+        for rl in [a.role] if a.role is not None else roles:
+            if (a.city, a.cluster, rl) in fitd:
+                forb_t.append((a.city, a.cluster, rl))
+
+    use_land: dict[tuple[str, str], float] = {}
+    use_energy: dict[tuple[str, str], float] = {}
+    if resource_use is not None:
+        for u in validate_table(resource_use, ResourceRow, "resource_use", id_fields=("cluster", "role")):
+            lab = f"{u.cluster}/{u.role}"
+            if u.cluster not in cl_set:
+                raise InputError(f"unknown cluster {u.cluster!r}", table="resource_use", row=lab, field="cluster")
+            if u.role not in roles:
+                raise InputError(f"unknown role {u.role!r}", table="resource_use", row=lab, field="role")
+            use_land[u.cluster, u.role] = float(u.land_mu)
+            use_energy[u.cluster, u.role] = float(u.energy_10k_tce)
+
+    province_of = {r.city: r.province for r in crow}
+    prov_set = set(province_of.values())
+    pmin: dict[str, int] = {}
+    pmax: dict[str, int] = {}
+    pland: dict[str, float] = {}
+    pen: dict[str, float] = {}
+    pshare: dict[str, float] = {}
+    if provinces is not None:
+        for p in validate_table(provinces, ProvinceRow, "provinces", index_field="province"):
+            if p.province not in prov_set:
+                raise InputError(f"no city of table 'cities' is in province {p.province!r}", table="provinces",
+                                 row=p.province, field="province")
+            if p.min_cores is not None:
+                pmin[p.province] = p.min_cores
+            if p.max_cores is not None:
+                pmax[p.province] = p.max_cores
+            if p.land_mu is not None:
+                pland[p.province] = p.land_mu
+            if p.energy_10k_tce is not None:
+                pen[p.province] = p.energy_10k_tce
+            if p.core_share is not None:
+                if p.core_share > 1:
+                    raise InputError("core_share must be in [0, 1]", table="provinces", row=p.province,
+                                     field="core_share", value=p.core_share)
+                pshare[p.province] = p.core_share
+
+    syn: dict[tuple[str, str], float] = {}
+    if synergy is not None:
+        for s in validate_table(synergy, SynergyRow, "synergy", id_fields=("cluster", "other")):
+            lab = f"{s.cluster}/{s.other}"
+            for fld in ("cluster", "other"):
+                if getattr(s, fld) not in cl_set:
+                    raise InputError(f"unknown cluster {getattr(s, fld)!r}", table="synergy", row=lab, field=fld)
+            if s.cluster != s.other and s.weight > 0:
+                syn[s.cluster, s.other] = syn.get((s.cluster, s.other), 0.0) + float(s.weight)
+
+    big = 10**9
+    return ClusterInputs(
+        cities=city_ids,
+        province_of=province_of,
+        clusters=cluster_ids,
+        group_of={r.cluster: (r.group if r.group is not None else r.cluster) for r in krow},
+        roles=roles,
+        core_role=core,
+        near_core_roles=near,
+        fit=fitd,
+        req_min=req_min,
+        req_max=req_max,
+        max_roles={r.city: (r.max_roles if r.max_roles is not None else big) for r in crow},
+        max_cores={r.city: (r.max_cores if r.max_cores is not None else big) for r in crow},
+        land_cap={r.city: r.land_capacity_mu for r in crow if r.land_capacity_mu is not None},
+        energy_cap={r.city: r.energy_capacity_10k_tce for r in crow if r.energy_capacity_10k_tce is not None},
+        current=cur,
+        locked=locked_t,
+        forbidden=forb_t,
+        use_land=use_land,
+        use_energy=use_energy,
+        prov_min_cores=pmin,
+        prov_max_cores=pmax,
+        prov_land=pland,
+        prov_energy=pen,
+        prov_core_share=pshare,
+        synergy=syn,
+        dist=dist,
+        names=names,
+        params=dict(params or {}),
+    )

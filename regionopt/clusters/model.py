@@ -1,0 +1,301 @@
+"""Pyomo formulation of the cluster-role model (see ``docs/clusters.md``).
+
+Component names here are the names on the docs page. Every constraint carries a
+``doc`` format string in the user's words so that infeasibility diagnoses read
+as rules ("at least 1 core city(ies) in cluster Biomedicine (NAT22-03)").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import pyomo.environ as pyo
+
+from .inputs import ClusterInputs, Triple
+
+__all__ = ["ModelParams", "build_model"]
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    """Scalar parameters of the model (weights and distances).
+
+    Attributes
+    ----------
+    core_distance_km
+        D: every near-core role (supplier, manufacturing by default) must be within
+        this distance (km) of a core city of the same cluster. ``None`` = no rule.
+    neighbour_km
+        Two cities closer than this (km) are neighbours for the anti-homogeneity rule.
+    homogeneity
+        ``"penalty"`` (pay ``homogeneity_penalty`` per neighbour pair holding the
+        core role in the same cluster group), ``"forbid"`` (no such pair) or ``"off"``.
+    homogeneity_penalty
+        Objective units per duplicated neighbour core pair.
+    synergy_km
+        A cluster placed in city c gains the linkage weight to another cluster if
+        that cluster is placed in a city within this distance of c (0 = same city).
+    fit_weight, synergy_weight
+        Weights of the fit and synergy terms.
+    change_penalty
+        Objective units per change from the current layout.
+    max_changes
+        Cap on the number of (city, cluster) changes from the current layout.
+    min_cores_per_province
+        Every province of table ``cities`` hosts at least this many core roles.
+    core_share_tolerance
+        With a ``core_share`` column in ``provinces``: each province's core count
+        is within this many cores of ``core_share`` x total cores.
+    """
+
+    core_distance_km: float | None = 150.0
+    neighbour_km: float = 60.0
+    homogeneity: str = "penalty"
+    homogeneity_penalty: float = 1.0
+    synergy_km: float = 0.0
+    fit_weight: float = 1.0
+    synergy_weight: float = 1.0
+    change_penalty: float = 0.0
+    max_changes: int | None = None
+    min_cores_per_province: int = 0
+    core_share_tolerance: float = 1.0
+
+
+def _sum(terms: list[Any], none: Any) -> Any:
+    return pyo.quicksum(terms) if terms else none
+
+
+def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
+    """Build the Pyomo model for validated inputs ``inp`` and parameters ``par``."""
+    lab = inp.label
+    m = pyo.ConcreteModel(name="cluster_roles")
+    cand: list[Triple] = [t for t in inp.fit]
+    core = inp.core_role
+    m.CITIES = pyo.Set(initialize=inp.cities, ordered=True, doc="cities")
+    m.CLUSTERS = pyo.Set(initialize=inp.clusters, ordered=True, doc="clusters")
+    m.ROLES = pyo.Set(initialize=inp.roles, ordered=True, doc="roles")
+    m.PROVINCES = pyo.Set(initialize=inp.provinces, ordered=True, doc="provinces")
+    m.Z = pyo.Set(initialize=cand, dimen=3, ordered=True, doc="candidate (city, cluster, role)")
+    m.z = pyo.Var(m.Z, within=pyo.Binary, doc="{0} takes role {2} in cluster {1}")
+    # a column fixed to zero by its bounds: stands in for an empty sum so that a rule
+    # without candidates stays a (diagnosable) constraint
+    m.none = pyo.Var(bounds=(0, 0), doc="no candidate")
+
+    by_ck: dict[tuple[str, str], list[Triple]] = defaultdict(list)
+    by_kr: dict[tuple[str, str], list[Triple]] = defaultdict(list)
+    by_c: dict[str, list[Triple]] = defaultdict(list)
+    by_p: dict[str, list[Triple]] = defaultdict(list)
+    for t in cand:
+        c, k, r = t
+        by_ck[c, k].append(t)
+        by_kr[k, r].append(t)
+        by_c[c].append(t)
+        by_p[inp.province_of[c]].append(t)
+    m._by_ck = dict(by_ck)
+
+    def y(c: str, k: str) -> Any:
+        return _sum([m.z[t] for t in by_ck.get((c, k), [])], m.none)
+
+    # ---- role counts per cluster
+    kr_min = [(k, r) for (k, r), v in inp.req_min.items() if v > 0]
+    m.role_min = pyo.Constraint(
+        kr_min, rule=lambda _m, k, r: _sum([m.z[t] for t in by_kr.get((k, r), [])], m.none) >= inp.req_min[k, r],
+        doc="at least the required number of {1} cities in cluster {0}",
+    )
+    kr_max = [(k, r) for (k, r) in inp.req_max if by_kr.get((k, r))]
+    m.role_max = pyo.Constraint(
+        kr_max, rule=lambda _m, k, r: _sum([m.z[t] for t in by_kr[k, r]], m.none) <= inp.req_max[k, r],
+        doc="at most the allowed number of {1} cities in cluster {0}",
+    )
+    # ---- one role per city per cluster (aggregated: tighter than pairwise)
+    multi = [ck for ck, ts in by_ck.items() if len(ts) > 1]
+    m.one_role = pyo.Constraint(
+        multi, rule=lambda _m, c, k: pyo.quicksum(m.z[t] for t in by_ck[c, k]) <= 1,
+        doc="{0} takes at most one role in cluster {1}",
+    )
+    # ---- city capacity
+    cap_roles = [c for c in inp.cities if len(by_c.get(c, [])) > inp.max_roles[c]]
+    m.city_roles = pyo.Constraint(
+        cap_roles, rule=lambda _m, c: pyo.quicksum(m.z[t] for t in by_c[c]) <= inp.max_roles[c],
+        doc="{0} holds at most its maximum number of roles (max_roles)",
+    )
+    core_of_c: dict[str, list[Triple]] = {c: [t for t in by_c.get(c, []) if t[2] == core] for c in inp.cities}
+    cap_cores = [c for c in inp.cities if len(core_of_c[c]) > inp.max_cores[c]]
+    m.city_cores = pyo.Constraint(
+        cap_cores, rule=lambda _m, c: pyo.quicksum(m.z[t] for t in core_of_c[c]) <= inp.max_cores[c],
+        doc="{0} is core of at most its maximum number of clusters (max_cores)",
+    )
+    # ---- near-core rule, disaggregated per (city, cluster, role): z <= sum of nearby cores
+    D = inp.dist.to_numpy()
+    pos = {c: i for i, c in enumerate(inp.cities)}
+    cores_by_k: dict[str, list[str]] = defaultdict(list)
+    for c, k, r in cand:
+        if r == core:
+            cores_by_k[k].append(c)
+    near_idx: list[Triple] = []
+    near_set: dict[Triple, list[str]] = {}
+    if par.core_distance_km is not None:
+        for t in cand:
+            c, k, r = t
+            if r in inp.near_core_roles:
+                near_idx.append(t)
+                near_set[t] = [c2 for c2 in cores_by_k.get(k, []) if c2 != c
+                               and D[pos[c], pos[c2]] <= par.core_distance_km]
+    m.NEAR = pyo.Set(initialize=near_idx, dimen=3, ordered=True)
+    m.near_core = pyo.Constraint(
+        m.NEAR,
+        rule=lambda _m, c, k, r: m.z[c, k, r] <= _sum([m.z[c2, k, core] for c2 in near_set[c, k, r]], m.none),
+        doc=f"{{0}} as {{2}} of cluster {{1}} lies within {par.core_distance_km:g} km of a core city of the cluster",
+    )
+    # ---- anti-homogeneity between neighbours holding the core role in the same group
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in inp.clusters:
+        groups[inp.group_of[k]].append(k)
+    core_cg: dict[tuple[str, str], list[Triple]] = defaultdict(list)
+    for t in cand:
+        if t[2] == core:
+            core_cg[t[0], inp.group_of[t[1]]].append(t)
+    pairs: list[tuple[str, str, str]] = []
+    if par.homogeneity != "off":
+        cg_by_g: dict[str, list[str]] = defaultdict(list)
+        for (c, g) in core_cg:
+            cg_by_g[g].append(c)
+        for g, cs in cg_by_g.items():
+            cs = sorted(cs, key=lambda c: pos[c])
+            for i, a in enumerate(cs):
+                for b in cs[i + 1:]:
+                    if D[pos[a], pos[b]] <= par.neighbour_km:
+                        pairs.append((a, b, g))
+    m.PAIRS = pyo.Set(initialize=pairs, dimen=3, ordered=True, doc="neighbour pairs with a shared core group")
+    if par.homogeneity == "penalty":
+        m.h = pyo.Var(m.PAIRS, within=pyo.NonNegativeReals, doc="{0} and {1} both core in group {2}")
+
+        def _nb(_m: Any, a: str, b: str, g: str) -> Any:
+            return pyo.quicksum(m.z[t] for t in core_cg[a, g] + core_cg[b, g]) - m.h[a, b, g] <= 1
+    else:
+
+        def _nb(_m: Any, a: str, b: str, g: str) -> Any:
+            return pyo.quicksum(m.z[t] for t in core_cg[a, g] + core_cg[b, g]) <= 1
+
+    m.neighbour_cores = pyo.Constraint(
+        m.PAIRS, rule=_nb,
+        doc=f"neighbours {{0}} and {{1}} (within {par.neighbour_km:g} km) do not both hold the core role in {{2}}",
+    )
+    # ---- province fairness
+    prov_core: dict[str, list[Triple]] = {p: [t for t in by_p.get(p, []) if t[2] == core] for p in inp.provinces}
+    pmin = {p: max(inp.prov_min_cores.get(p, 0), par.min_cores_per_province) for p in inp.provinces}
+    m.province_min_cores = pyo.Constraint(
+        [p for p in inp.provinces if pmin[p] > 0],
+        rule=lambda _m, p: _sum([m.z[t] for t in prov_core[p]], m.none) >= pmin[p],
+        doc="province {0} hosts at least its minimum number of core roles",
+    )
+    m.province_max_cores = pyo.Constraint(
+        [p for p in inp.provinces if p in inp.prov_max_cores and len(prov_core[p]) > inp.prov_max_cores[p]],
+        rule=lambda _m, p: pyo.quicksum(m.z[t] for t in prov_core[p]) <= inp.prov_max_cores[p],
+        doc="province {0} hosts at most its maximum number of core roles",
+    )
+    all_core = [t for t in cand if t[2] == core]
+    sh = inp.prov_core_share
+    tol = par.core_share_tolerance
+    m.province_core_share = pyo.Constraint(
+        [(p, s) for p in inp.provinces if p in sh for s in ("lower", "upper")],
+        rule=lambda _m, p, s: (
+            _sum([m.z[t] for t in prov_core[p]], m.none) - sh[p] * _sum([m.z[t] for t in all_core], m.none)
+            >= -tol
+            if s == "lower"
+            else _sum([m.z[t] for t in prov_core[p]], m.none) - sh[p] * _sum([m.z[t] for t in all_core], m.none)
+            <= tol
+        ),
+        doc=f"province {{0}}'s core count stays within {tol:g} of its core_share of all cores ({{1}} side)",
+    )
+    # ---- shared land and energy budgets (province) and city capacities
+    def _use(ts: list[Triple], use: dict[tuple[str, str], float]) -> list[Any]:
+        return [use[t[1], t[2]] * m.z[t] for t in ts if use.get((t[1], t[2]), 0.0) > 0]
+
+    m.province_land = pyo.Constraint(
+        [p for p in inp.provinces if p in inp.prov_land and _use(by_p.get(p, []), inp.use_land)],
+        rule=lambda _m, p: pyo.quicksum(_use(by_p[p], inp.use_land)) <= inp.prov_land[p],
+        doc="land used by roles in province {0} stays within its land budget (mu)",
+    )
+    m.province_energy = pyo.Constraint(
+        [p for p in inp.provinces if p in inp.prov_energy and _use(by_p.get(p, []), inp.use_energy)],
+        rule=lambda _m, p: pyo.quicksum(_use(by_p[p], inp.use_energy)) <= inp.prov_energy[p],
+        doc="energy used by roles in province {0} stays within its energy budget (10k tce)",
+    )
+    m.city_land = pyo.Constraint(
+        [c for c in inp.cities if c in inp.land_cap and _use(by_c.get(c, []), inp.use_land)],
+        rule=lambda _m, c: pyo.quicksum(_use(by_c[c], inp.use_land)) <= inp.land_cap[c],
+        doc="land used by roles in {0} stays within its land capacity (mu)",
+    )
+    m.city_energy = pyo.Constraint(
+        [c for c in inp.cities if c in inp.energy_cap and _use(by_c.get(c, []), inp.use_energy)],
+        rule=lambda _m, c: pyo.quicksum(_use(by_c[c], inp.use_energy)) <= inp.energy_cap[c],
+        doc="energy used by roles in {0} stays within its energy capacity (10k tce)",
+    )
+    # ---- locked / forbidden (as rules, so that a diagnosis can name them)
+    m.locked = pyo.Constraint(list(dict.fromkeys(inp.locked)), rule=lambda _m, c, k, r: m.z[c, k, r] >= 1,
+                              doc="locked: {0} takes role {2} in cluster {1}")
+    m.forbidden = pyo.Constraint(list(dict.fromkeys(inp.forbidden)), rule=lambda _m, c, k, r: m.z[c, k, r] <= 0,
+                                 doc="forbidden: {0} does not take role {2} in cluster {1}")
+    # ---- change from the current layout: one unit per (city, cluster) whose status changes
+    change_terms: list[Any] = []
+    const_changes = 0
+    for (c, k), ts in by_ck.items():
+        if (c, k) in inp.current:
+            continue
+        change_terms.extend(m.z[t] for t in ts)
+    for (c, k), r0 in inp.current.items():
+        if r0 is None:
+            ts = by_ck.get((c, k), [])
+        else:
+            ts = [t for t in by_ck.get((c, k), []) if t[2] == r0]
+        const_changes += 1
+        change_terms.extend(-m.z[t] for t in ts)
+    m.change_count = pyo.Expression(expr=const_changes + _sum(change_terms, m.none),
+                                    doc="number of (city, cluster) changes from the current layout")
+    if par.max_changes is not None:
+        m.max_change = pyo.Constraint(expr=m.change_count <= par.max_changes,
+                                      doc=f"at most {par.max_changes} changes from the current layout")
+    # ---- synergy between linked clusters placed close together
+    syn_idx: list[Triple] = []
+    syn_near: dict[Triple, list[str]] = {}
+    if inp.synergy:
+        links: dict[str, list[str]] = defaultdict(list)
+        for (k, k2) in inp.synergy:
+            links[k].append(k2)
+        hosts_by_k: dict[str, list[str]] = defaultdict(list)
+        for (c, k) in by_ck:
+            hosts_by_k[k].append(c)
+        for (c, k) in by_ck:
+            for k2 in links.get(k, []):
+                near = [c2 for c2 in hosts_by_k.get(k2, []) if D[pos[c], pos[c2]] <= par.synergy_km]
+                if near:
+                    syn_idx.append((c, k, k2))
+                    syn_near[c, k, k2] = near
+    m.W = pyo.Set(initialize=syn_idx, dimen=3, ordered=True, doc="(city, cluster, linked cluster)")
+    m.w = pyo.Var(m.W, bounds=(0, 1), doc="{0} hosts cluster {1} with linked cluster {2} nearby")
+    m.synergy_host = pyo.Constraint(m.W, rule=lambda _m, c, k, k2: m.w[c, k, k2] <= y(c, k),
+                                    doc="synergy of {1} with {2} at {0} needs {0} in cluster {1}")
+    m.synergy_near = pyo.Constraint(
+        m.W, rule=lambda _m, c, k, k2: m.w[c, k, k2] <= pyo.quicksum(y(c2, k2) for c2 in syn_near[c, k, k2]),
+        doc=f"synergy of {{1}} with {{2}} at {{0}} needs {{2}} within {par.synergy_km:g} km",
+    )
+    # ---- objective
+    m.fit_term = pyo.Expression(expr=_sum([inp.fit[t] * m.z[t] for t in cand if inp.fit[t] != 0], 0.0))
+    m.synergy_term = pyo.Expression(expr=_sum([inp.synergy[k, k2] * m.w[c, k, k2] for (c, k, k2) in syn_idx], 0.0))
+    if par.homogeneity == "penalty":
+        m.homogeneity_term = pyo.Expression(expr=_sum([m.h[p] for p in pairs], 0.0))
+    else:
+        m.homogeneity_term = pyo.Expression(expr=0.0)
+    m.objective = pyo.Objective(
+        expr=par.fit_weight * m.fit_term
+        + par.synergy_weight * m.synergy_term
+        - par.homogeneity_penalty * m.homogeneity_term
+        - par.change_penalty * m.change_count,
+        sense=pyo.maximize,
+    )
+    m._regionopt_label = lab
+    m._near_set = near_set
+    return m

@@ -1,0 +1,239 @@
+"""`ClusterRoleProblem`: which city takes which role in each shared cluster."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..errors import InfeasibleError, InputError, RegionoptError
+from ..solve import SolveOptions, Status, diagnose_infeasibility, solve_model
+from .inputs import DEFAULT_ROLES, ClusterInputs, validate_inputs
+from .model import ModelParams, build_model
+from .results import ClusterRoleResult
+
+__all__ = ["ClusterRoleProblem"]
+
+
+@dataclass
+class ClusterRoleProblem:
+    r"""Assign differentiated roles to cities in shared advanced-manufacturing clusters.
+
+    Formulation (full page with notation: ``docs/clusters.md``). Sets: cities
+    \(c \in C\) in provinces \(p(c)\), clusters \(k \in K\) (in homogeneity groups
+    \(g(k)\)), roles \(\rho \in R\) with a core role; candidates \(A \subseteq
+    C\times K\times R\) are the rows of the ``fit`` table (minus nothing: forbidden
+    rows become rules). Variables: binary ``z[c,k,ρ]``; ``h[c,c',g] >= 0`` for
+    neighbour pairs; ``w[c,k,k'] in [0,1]`` for synergy.
+
+    maximise  ``fit_weight * Σ fit[c,k,ρ] z[c,k,ρ] + synergy_weight * Σ s[k,k'] w[c,k,k']
+    - homogeneity_penalty * Σ h - change_penalty * change_count``
+
+    subject to (Pyomo component names)
+
+    - ``role_min[k,ρ]`` / ``role_max[k,ρ]``: ``min <= Σ_c z[c,k,ρ] <= max``;
+    - ``one_role[c,k]``: ``Σ_ρ z[c,k,ρ] <= 1``;
+    - ``city_roles[c]``: ``Σ_{k,ρ} z <= max_roles[c]``; ``city_cores[c]``: ``Σ_k z[c,k,core] <= max_cores[c]``;
+    - ``near_core[c,k,ρ]`` for ρ in the near-core roles: ``z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``;
+    - ``neighbour_cores[c,c',g]`` for neighbours ``d(c,c') <= neighbour_km``:
+      ``Σ_{k in g} (z[c,k,core] + z[c',k,core]) - h[c,c',g] <= 1`` (``h`` absent when forbidden);
+    - ``province_min_cores[p]``, ``province_max_cores[p]``, ``province_core_share[p,side]``;
+    - ``province_land[p]``, ``province_energy[p]``, ``city_land[c]``, ``city_energy[c]``:
+      ``Σ use[k,ρ] z <= budget`` (mu, 10k tce);
+    - ``locked[c,k,ρ]``: ``z = 1``; ``forbidden[c,k,ρ]``: ``z = 0``;
+    - ``max_change``: ``change_count <= max_changes`` where ``change_count`` counts the
+      (city, cluster) pairs whose status differs from the current layout;
+    - ``synergy_host[c,k,k']``: ``w <= Σ_ρ z[c,k,ρ]``; ``synergy_near[c,k,k']``:
+      ``w <= Σ_{c': d(c,c') <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is maximised).
+
+    Build with :meth:`from_frames`; :meth:`to_pyomo` gives the model, :meth:`solve`
+    a :class:`ClusterRoleResult`.
+    """
+
+    inputs: ClusterInputs
+    params: ModelParams
+
+    @classmethod
+    def from_frames(
+        cls,
+        *,
+        cities: pd.DataFrame,
+        clusters: pd.DataFrame,
+        fit: pd.DataFrame,
+        requirements: pd.DataFrame | None = None,
+        roles: Sequence[str] = DEFAULT_ROLES,
+        core_role: str | None = None,
+        near_core_roles: Sequence[str] = ("supplier", "manufacturing"),
+        current: pd.DataFrame | None = None,
+        locked: pd.DataFrame | None = None,
+        forbidden: pd.DataFrame | None = None,
+        resource_use: pd.DataFrame | None = None,
+        provinces: pd.DataFrame | None = None,
+        synergy: pd.DataFrame | None = None,
+        distances_km: pd.DataFrame | None = None,
+        core_distance_km: float | None = 150.0,
+        neighbour_km: float = 60.0,
+        homogeneity: str = "penalty",
+        homogeneity_penalty: float = 1.0,
+        synergy_km: float = 0.0,
+        fit_weight: float = 1.0,
+        synergy_weight: float = 1.0,
+        change_penalty: float = 0.0,
+        max_changes: int | None = None,
+        min_cores_per_province: int = 0,
+        core_share_tolerance: float = 1.0,
+    ) -> ClusterRoleProblem:
+        """Build a problem from tables.
+
+        Parameters
+        ----------
+        cities
+            Indexed by city code. Columns ``province`` (required), ``lat``, ``lon``
+            (degrees; required unless ``distances_km`` is given), optional
+            ``max_roles``, ``max_cores`` (counts, NaN = no limit),
+            ``land_capacity_mu``, ``energy_capacity_10k_tce``, ``name``/``name_en``.
+        clusters
+            Indexed by cluster id (or with a ``cluster`` column); optional ``group``
+            (clusters of one group count together in the anti-homogeneity rule,
+            default: each cluster its own group) and ``name``/``name_en``.
+        fit
+            Columns ``city, cluster, role, score``: one row per candidate
+            assignment. A (city, cluster, role) without a row cannot be assigned.
+        requirements
+            Columns ``cluster, role, min, max`` (counts of cities; ``max`` NaN = no
+            limit). See :func:`default_requirements`.
+        roles, core_role, near_core_roles
+            Role names (default core, rd, manufacturing, supplier, logistics), the core
+            role (default: the first) and the roles that must lie within
+            ``core_distance_km`` of a core of the same cluster.
+        current
+            Columns ``city, cluster`` and optional ``role`` (NaN = member, role
+            unknown): the current layout.
+        locked, forbidden
+            Columns ``city, cluster, role`` (``forbidden.role`` NaN = every role).
+        resource_use
+            Columns ``cluster, role, land_mu, energy_10k_tce``: use of one assignment.
+        provinces
+            Indexed by province (as in ``cities.province``): optional ``min_cores``,
+            ``max_cores``, ``land_mu``, ``energy_10k_tce`` (budgets), ``core_share``.
+        synergy
+            Columns ``cluster, other, weight`` (>= 0): gain when ``cluster`` sits in a
+            city with ``other`` within ``synergy_km`` km (see :mod:`.linkages`).
+        distances_km
+            City x city distances (km); default: great-circle from lat/lon.
+        core_distance_km, neighbour_km, homogeneity, homogeneity_penalty, synergy_km,
+        fit_weight, synergy_weight, change_penalty, max_changes, min_cores_per_province,
+        core_share_tolerance
+            See :class:`~regionopt.clusters.model.ModelParams`.
+
+        Raises
+        ------
+        InputError
+            Naming the table, row and field of bad input.
+        """
+        par = ModelParams(
+            core_distance_km=core_distance_km,
+            neighbour_km=neighbour_km,
+            homogeneity=homogeneity,
+            homogeneity_penalty=homogeneity_penalty,
+            synergy_km=synergy_km,
+            fit_weight=fit_weight,
+            synergy_weight=synergy_weight,
+            change_penalty=change_penalty,
+            max_changes=max_changes,
+            min_cores_per_province=min_cores_per_province,
+            core_share_tolerance=core_share_tolerance,
+        )
+        _check_params(par)
+        inp = validate_inputs(
+            cities=cities, clusters=clusters, fit=fit, requirements=requirements, roles=roles,
+            core_role=core_role, near_core_roles=near_core_roles, current=current, locked=locked,
+            forbidden=forbidden, resource_use=resource_use, provinces=provinces, synergy=synergy,
+            distances_km=distances_km,
+        )
+        return cls(inp, par)
+
+    def with_params(self, **changes: Any) -> ClusterRoleProblem:
+        """A copy with some :class:`ModelParams` changed (same tables)."""
+        par = replace(self.params, **changes)
+        _check_params(par)
+        return ClusterRoleProblem(self.inputs, par)
+
+    def label(self, key: Any) -> str:
+        """User wording of a city/cluster id, e.g. ``"Hefei (340100)"``."""
+        return self.inputs.label(key)
+
+    def to_pyomo(self) -> pyo.ConcreteModel:
+        """The Pyomo model (component names as on ``docs/clusters.md``)."""
+        return build_model(self.inputs, self.params)
+
+    def solve(
+        self,
+        solver: str = "highs",
+        time_limit: float | None = None,
+        mip_gap: float | None = None,
+        threads: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        *,
+        tee: bool = False,
+    ) -> ClusterRoleResult:
+        """Solve and return the plan.
+
+        A time limit returns the incumbent with status ``FEASIBLE`` and its gap.
+
+        Raises
+        ------
+        InfeasibleError
+            With an elastic diagnosis: which rules must bend and by how much.
+        RegionoptError
+            If no plan was found within the time limit, or the solver failed.
+        """
+        opts = SolveOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
+                            options=dict(options or {}), tee=tee)
+        m = self.to_pyomo()
+        rep = solve_model(m, opts)
+        if rep.status == Status.INFEASIBLE:
+            method, conflicts = diagnose_infeasibility(m, self.label, options=replace(opts, solver="highs"))
+            raise InfeasibleError("cluster role plan: the rules cannot all hold", conflicts, method)
+        if not rep.status.has_solution:
+            raise RegionoptError(f"cluster role plan: no plan found ({rep.status.value}, {rep.termination})")
+        return ClusterRoleResult(self, m, rep, opts)
+
+    def diagnose(self, options: SolveOptions | None = None) -> pd.DataFrame:
+        """Elastic diagnosis: the rules that must bend, and by how much.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``rule`` (user's words), ``component``, ``index``, ``side``,
+            ``violation`` (in the rule's unit: cities, cores, mu, 10k tce, changes);
+            empty if the model is feasible.
+        """
+        m = self.to_pyomo()
+        _method, conflicts = diagnose_infeasibility(m, self.label, options=options, method="elastic")
+        return pd.DataFrame(
+            [{"rule": c.rule, "component": c.component, "index": c.index, "side": c.side,
+              "violation": c.violation} for c in conflicts],
+            columns=["rule", "component", "index", "side", "violation"],
+        )
+
+
+def _check_params(par: ModelParams) -> None:
+    t = "parameters"
+    if par.homogeneity not in ("penalty", "forbid", "off"):
+        raise InputError("must be 'penalty', 'forbid' or 'off'", table=t, field="homogeneity", value=par.homogeneity)
+    for name in ("neighbour_km", "synergy_km", "homogeneity_penalty", "change_penalty", "core_share_tolerance",
+                 "fit_weight", "synergy_weight"):
+        v = getattr(par, name)
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise InputError("must be a finite number >= 0", table=t, field=name, value=v)
+    if par.core_distance_km is not None and not (math.isfinite(par.core_distance_km) and par.core_distance_km >= 0):
+        raise InputError("must be >= 0 km or None", table=t, field="core_distance_km", value=par.core_distance_km)
+    if par.max_changes is not None and par.max_changes < 0:
+        raise InputError("must be >= 0", table=t, field="max_changes", value=par.max_changes)
+    if par.min_cores_per_province < 0:
+        raise InputError("must be >= 0", table=t, field="min_cores_per_province", value=par.min_cores_per_province)

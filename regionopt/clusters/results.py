@@ -1,0 +1,252 @@
+"""`ClusterRoleResult`: the plan as tables, alternatives and drop-one sensitivity."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..solve import SolveOptions, SolveReport, Status, solve_model
+
+if TYPE_CHECKING:
+    from .problem import ClusterRoleProblem
+
+__all__ = ["Alternatives", "ClusterRoleResult"]
+
+
+def _plan_from_model(m: pyo.ConcreteModel) -> list[tuple[str, str, str]]:
+    return [t for t in m.Z if (m.z[t].value or 0.0) > 0.5]
+
+
+@dataclass
+class ClusterRoleResult:
+    """A solved cluster-role plan.
+
+    Attributes
+    ----------
+    problem
+        The :class:`ClusterRoleProblem` solved.
+    model
+        The solved Pyomo model (values loaded).
+    report
+        :class:`regionopt.SolveReport` (status, objective, bound, gap, seconds).
+    rank, objective_loss
+        For plans from :meth:`alternatives`: 0 for the optimum, and the objective
+        given up against it.
+    """
+
+    problem: ClusterRoleProblem
+    model: pyo.ConcreteModel
+    report: SolveReport
+    options: SolveOptions = field(default_factory=SolveOptions)
+    rank: int = 0
+    objective_loss: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.plan: list[tuple[str, str, str]] = _plan_from_model(self.model)
+
+    # ------------------------------------------------------------------ status
+    @property
+    def status(self) -> Status:
+        """:class:`regionopt.Status` (``OPTIMAL`` within the gap, ``FEASIBLE`` at a limit)."""
+        return self.report.status
+
+    @property
+    def mip_gap(self) -> float:
+        """Relative gap between the plan and the best bound."""
+        return self.report.mip_gap
+
+    @property
+    def objective(self) -> float:
+        """Objective value of the plan (weighted fit + synergy - penalties)."""
+        return self.report.objective
+
+    # ------------------------------------------------------------------ tables
+    @property
+    def assignments(self) -> pd.DataFrame:
+        """One row per assignment: city, names, province, cluster, role, fit score, change.
+
+        ``change`` is ``"kept"`` (member before, in the same role where the role was
+        given), ``"role changed"`` or ``"new"``.
+        """
+        inp = self.problem.inputs
+        rows = []
+        for c, k, r in self.plan:
+            cur = inp.current.get((c, k), "-")
+            if cur == "-":
+                chg = "new"
+            elif cur is None or cur == r:
+                chg = "kept"
+            else:
+                chg = "role changed"
+            rows.append({
+                "city": c, "city_name": inp.names.get(c, c), "province": inp.province_of[c],
+                "cluster": k, "cluster_name": inp.names.get(k, k), "role": r, "fit": inp.fit[c, k, r],
+                "current_role": None if cur == "-" else (cur if cur is not None else "member"),
+                "change": chg,
+            })
+        cols = ["city", "city_name", "province", "cluster", "cluster_name", "role", "fit", "current_role", "change"]
+        return pd.DataFrame(rows, columns=cols)
+
+    @property
+    def dropped(self) -> pd.DataFrame:
+        """Current (city, cluster) memberships that the plan does not keep."""
+        inp = self.problem.inputs
+        held = {(c, k) for c, k, _ in self.plan}
+        rows = [{"city": c, "city_name": inp.names.get(c, c), "cluster": k, "current_role": r or "member"}
+                for (c, k), r in inp.current.items() if (c, k) not in held]
+        return pd.DataFrame(rows, columns=["city", "city_name", "cluster", "current_role"])
+
+    @property
+    def role_matrix(self) -> pd.DataFrame:
+        """City x cluster table of roles (empty string where the city has no role)."""
+        inp = self.problem.inputs
+        mat = pd.DataFrame("", index=pd.Index(inp.cities, name="city"),
+                           columns=pd.Index(inp.clusters, name="cluster"), dtype=object)
+        for c, k, r in self.plan:
+            mat.loc[c, k] = r
+        return mat
+
+    @property
+    def province_summary(self) -> pd.DataFrame:
+        """Per province: roles, cores, land (mu) and energy (10k tce) used against budgets."""
+        inp = self.problem.inputs
+        rows = []
+        for p in inp.provinces:
+            ts = [t for t in self.plan if inp.province_of[t[0]] == p]
+            rows.append({
+                "province": p,
+                "roles": len(ts),
+                "cores": sum(1 for t in ts if t[2] == inp.core_role),
+                "cities_with_roles": len({t[0] for t in ts}),
+                "land_mu_used": sum(inp.use_land.get((k, r), 0.0) for _, k, r in ts),
+                "land_mu_budget": inp.prov_land.get(p, math.nan),
+                "energy_10k_tce_used": sum(inp.use_energy.get((k, r), 0.0) for _, k, r in ts),
+                "energy_10k_tce_budget": inp.prov_energy.get(p, math.nan),
+            })
+        return pd.DataFrame(rows).set_index("province")
+
+    @property
+    def objective_terms(self) -> pd.Series:
+        """Objective decomposition: weighted fit, synergy, homogeneity and change penalties, total."""
+        m, par = self.model, self.problem.params
+        fit = par.fit_weight * float(pyo.value(m.fit_term))
+        syn = par.synergy_weight * float(pyo.value(m.synergy_term))
+        hom = -par.homogeneity_penalty * float(pyo.value(m.homogeneity_term))
+        chg = -par.change_penalty * float(pyo.value(m.change_count))
+        return pd.Series({"fit": fit, "synergy": syn, "homogeneity_penalty": hom, "change_penalty": chg,
+                          "total": fit + syn + hom + chg}, name="objective")
+
+    @property
+    def changes(self) -> int:
+        """Number of (city, cluster) pairs whose status differs from the current layout."""
+        return round(float(pyo.value(self.model.change_count)))
+
+    def summary(self) -> pd.Series:
+        """Status, objective, bound, gap and solve time in one row."""
+        d = self.report.as_dict()
+        d["assignments"] = len(self.plan)
+        d["changes"] = self.changes
+        return pd.Series(d)
+
+    # ------------------------------------------------------------------ what-ifs
+    def alternatives(self, k: int = 3, *, options: SolveOptions | None = None) -> Alternatives:
+        """The ``k`` best distinct plans, by successive no-good cuts.
+
+        Plan ``i`` is the best plan different (in at least one assignment) from
+        plans ``0..i-1``; plan 0 is this one. The cut for a plan with assignment
+        set \\(S\\) is \\(\\sum_{a\\in S}(1-z_a) + \\sum_{a\\notin S} z_a \\ge 1\\).
+
+        Parameters
+        ----------
+        k
+            Number of plans including this one.
+        options
+            Solve options for the re-solves (default: those of this solve).
+
+        Returns
+        -------
+        Alternatives
+            ``.plans`` (results with ``rank`` and ``objective_loss``) and ``.summary``.
+        """
+        opts = options or self.options
+        m = self.model.clone()
+        m.no_good = pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan")
+        plans: list[ClusterRoleResult] = [self]
+        best = self.objective
+        for i in range(1, max(k, 1)):
+            prev = plans[-1].plan
+            held = set(prev)
+            m.no_good.add(pyo.quicksum(1 - m.z[t] for t in held) + pyo.quicksum(m.z[t] for t in m.Z if t not in held) >= 1)
+            rep = solve_model(m, opts)
+            if not rep.status.has_solution:
+                break
+            snap = m.clone()
+            plans.append(ClusterRoleResult(self.problem, snap, rep, opts, rank=i, objective_loss=best - rep.objective))
+        return Alternatives(plans)
+
+    def sensitivity(self, *, options: SolveOptions | None = None) -> pd.DataFrame:
+        """Drop-one value of each city to each cluster it takes part in.
+
+        For every assignment (c, k, ρ) of the plan, the model is re-solved with c
+        barred from cluster k; the value is the objective lost. ``inf`` with status
+        ``"infeasible"`` means the plan cannot do without c in k (a locked role, a
+        minimum count, ...). Pairs not in the plan have value 0 and are not listed.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``city, city_name, cluster, role, objective_without, value, status``,
+            sorted by value (largest first).
+        """
+        opts = options or self.options
+        inp = self.problem.inputs
+        m = self.model.clone()
+        rows = []
+        for c, k, r in self.plan:
+            ts = m._by_ck[c, k]
+            m.drop_one = pyo.Constraint(expr=pyo.quicksum(m.z[t] for t in ts) <= 0)
+            rep = solve_model(m, opts)
+            m.del_component(m.drop_one)
+            if rep.status.has_solution:
+                val, obj = self.objective - rep.objective, rep.objective
+            elif rep.status == Status.INFEASIBLE:
+                val, obj = math.inf, math.nan
+            else:
+                val, obj = math.nan, math.nan
+            rows.append({"city": c, "city_name": inp.names.get(c, c), "cluster": k, "role": r,
+                         "objective_without": obj, "value": val, "status": rep.status.value})
+        cols = ["city", "city_name", "cluster", "role", "objective_without", "value", "status"]
+        df = pd.DataFrame(rows, columns=cols)
+        return df.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+@dataclass
+class Alternatives:
+    """The k best distinct plans (see :meth:`ClusterRoleResult.alternatives`)."""
+
+    plans: list[ClusterRoleResult]
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    def __getitem__(self, i: int) -> ClusterRoleResult:
+        return self.plans[i]
+
+    def __iter__(self) -> Any:
+        return iter(self.plans)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Per plan: objective, loss against the best, status, gap, and assignments changed vs plan 0."""
+        base = set(self.plans[0].plan) if self.plans else set()
+        rows = []
+        for p in self.plans:
+            s = set(p.plan)
+            rows.append({"rank": p.rank, "objective": p.objective, "objective_loss": p.objective_loss,
+                         "status": p.status.value, "mip_gap": p.mip_gap,
+                         "differs_from_best": len(s ^ base)})
+        return pd.DataFrame(rows).set_index("rank")
