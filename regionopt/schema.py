@@ -66,13 +66,13 @@ PosFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 #: A share in [0, 1].
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 #: An optional finite float >= 0; NaN in the table means "not given".
-OptNonNegFloat = Annotated[float | None, BeforeValidator(_nan_to_none), Field(default=None, ge=0, allow_inf_nan=False)]
+OptNonNegFloat = Annotated[NonNegFloat | None, BeforeValidator(_nan_to_none)]
 #: An optional share; NaN means "not given".
-OptShare = Annotated[float | None, BeforeValidator(_nan_to_none), Field(default=None, ge=0, le=1, allow_inf_nan=False)]
+OptShare = Annotated[Share | None, BeforeValidator(_nan_to_none)]
 #: An identifier (region code, project id...), given as str or int, stored as str.
 Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
 #: An optional identifier.
-OptCode = Annotated[str | None, BeforeValidator(_code), Field(default=None)]
+OptCode = Annotated[str | None, BeforeValidator(_code)]
 
 
 class RowModel(BaseModel):

@@ -1,0 +1,25 @@
+"""Land-quota allocation and trading (土地指标跨省域调剂). Formulation: docs/land.md."""
+
+from .example import delta_example, delta_example_frames, random_instance
+from .excel import write_template
+from .inputs import LandInputs, LandSettings
+from .pricing import DELTA_COEFFICIENTS, LEDGER_UNITS, LEDGERS, StatutoryPrice
+from .problem import LandQuotaProblem
+from .readback import PLATFORM
+from .results import LandQuotaResult
+
+__all__ = [
+    "DELTA_COEFFICIENTS",
+    "LEDGERS",
+    "LEDGER_UNITS",
+    "PLATFORM",
+    "LandInputs",
+    "LandQuotaProblem",
+    "LandQuotaResult",
+    "LandSettings",
+    "StatutoryPrice",
+    "delta_example",
+    "delta_example_frames",
+    "random_instance",
+    "write_template",
+]

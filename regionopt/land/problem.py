@@ -1,0 +1,247 @@
+"""The land-quota problem: constructors, Pyomo model, solve."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+
+from ..errors import InfeasibleError
+from ..solve import SolveOptions, SolveReport, Status, diagnose_infeasibility, solve_model
+from .inputs import LandInputs, LandSettings, build_inputs
+from .model import build_model
+from .readback import read_tables
+from .results import LandQuotaResult
+
+__all__ = ["LandQuotaProblem"]
+
+
+class LandQuotaProblem:
+    r"""Cross-province land-quota allocation and trading (土地指标跨省域调剂).
+
+    Regions hold construction-land quota and supplementary-farmland indicators
+    in three ledgers (面积 area, 水田 paddy, 产能 grain capacity). Projects use
+    them; reclamation tiers create them at a cost; indicators move through
+    within-province adjustment (a provincial pool), bilateral trade on allowed
+    pairs, and the national coordination platform at the statutory price.
+    The plan maximises regional welfare
+
+    .. math::
+
+        \max \sum_j v_j y_j - \sum_{r,k,t} c_{rk} g_{rkt}
+        - \sum_{a,t} c_a x_{at} - c^{intra} \sum o_{r\ell t}
+        - \sum \pi^{buy}_{r\ell} b_{r\ell t} + \sum \pi^{pay}_\ell s_{r\ell t}
+
+    subject to, per region, ledger and period, the quota balance (dual = the
+    region's quota price), reclamation potentials, pool and platform clearing,
+    farmland red lines (province, region, national), export caps, purchase-share
+    caps, buyer budgets, the minimum development guarantee, per-capita spread
+    and Gini caps, banking and 以补定占 in multi-period runs. The full
+    formulation, with these component names, is on ``docs/land.md``.
+
+    Build it with :meth:`from_frames` or :meth:`from_excel`; the worked Delta
+    instance is :func:`regionopt.land.delta_example`.
+    """
+
+    def __init__(self, inputs: LandInputs) -> None:
+        self.inputs = inputs
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_frames(
+        cls,
+        regions: pd.DataFrame,
+        projects: pd.DataFrame,
+        *,
+        provinces: pd.DataFrame | None = None,
+        allocations: pd.DataFrame | None = None,
+        reserves: pd.DataFrame | None = None,
+        pairs: pd.DataFrame | None = None,
+        export_caps: pd.DataFrame | None = None,
+        distances_km: pd.DataFrame | None = None,
+        settings: LandSettings | Mapping[str, Any] | None = None,
+    ) -> LandQuotaProblem:
+        """Validate the input tables and create the problem.
+
+        Parameters
+        ----------
+        regions
+            Indexed by region code; columns of :class:`~regionopt.land.inputs.RegionRow`.
+        projects
+            Indexed by project id; columns of :class:`~regionopt.land.inputs.ProjectRow`.
+        provinces, allocations, reserves, pairs, export_caps
+            Optional tables (see docs/land.md for every column and unit).
+        distances_km
+            Square table region x region, km (for the per-km transport cost).
+        settings
+            :class:`LandSettings` or a dict of its fields.
+
+        Raises
+        ------
+        InputError
+            Naming the table, row and field of bad data.
+        """
+        inp = build_inputs(
+            regions=regions,
+            projects=projects,
+            provinces=provinces,
+            allocations=allocations,
+            reserves=reserves,
+            pairs=pairs,
+            export_caps=export_caps,
+            distances_km=distances_km,
+            settings=settings,
+        )
+        return cls(inp)
+
+    @classmethod
+    def from_excel(cls, path: str | Path, settings: LandSettings | Mapping[str, Any] | None = None) -> LandQuotaProblem:
+        """Read a workbook laid out like :func:`regionopt.land.write_template`."""
+        from .excel import read_workbook
+
+        frames, file_settings = read_workbook(path)
+        merged = dict(file_settings)
+        if settings is not None:
+            merged.update(settings.model_dump() if isinstance(settings, LandSettings) else dict(settings))
+        return cls.from_frames(**frames, settings=merged)
+
+    # ------------------------------------------------------------------ variants
+    @property
+    def settings(self) -> LandSettings:
+        return self.inputs.settings
+
+    def with_settings(self, **changes: Any) -> LandQuotaProblem:
+        """A copy of the problem with some settings changed (validated)."""
+        new = LandSettings(**{**self.settings.model_dump(), **changes})
+        return LandQuotaProblem(dataclasses.replace(self.inputs, settings=new))
+
+    def autarky(self) -> LandQuotaProblem:
+        """The same problem with every trading channel closed."""
+        return LandQuotaProblem(dataclasses.replace(self.inputs, settings=self.settings.autarky()))
+
+    def to_pyomo(self) -> pyo.ConcreteModel:
+        """The Pyomo model with named components (see docs/land.md)."""
+        return build_model(self.inputs)
+
+    # ------------------------------------------------------------------ solve
+    def solve(
+        self,
+        solver: str = "highs",
+        *,
+        time_limit: float | None = None,
+        mip_gap: float | None = None,
+        threads: int | None = None,
+        options: Mapping[str, Any] | None = None,
+        tee: bool = False,
+        autarky: bool = True,
+    ) -> LandQuotaResult:
+        """Solve the plan (and, by default, the autarky benchmark).
+
+        Parameters
+        ----------
+        solver
+            ``"highs"`` (default) or any Pyomo solver name.
+        time_limit
+            Seconds; on hitting it the incumbent is returned with status
+            ``FEASIBLE`` and its gap.
+        mip_gap
+            Relative gap for binary projects.
+        threads, options, tee
+            Passed to the solver.
+        autarky
+            Also solve the no-trade problem, for gains from trade.
+
+        Raises
+        ------
+        InfeasibleError
+            Naming the conflicting rules (IIS for the LP, elastic relaxation
+            for binary projects).
+        """
+        opts = SolveOptions(solver, time_limit, mip_gap, threads, dict(options or {}), tee)
+        m = build_model(self.inputs)
+        rep = solve_model(m, opts)
+        if rep.status == Status.INFEASIBLE:
+            method, conflicts = diagnose_infeasibility(m, self.inputs.label, options=opts)
+            raise InfeasibleError("the land-quota plan is infeasible", conflicts, method)
+        notes: list[str] = []
+        if not rep.status.has_solution:
+            return _no_solution_result(self, rep)
+        duals = rep.duals
+        priced_model = m
+        if duals is None and rep.status.has_solution:
+            priced_model, duals = _prices_with_integers_fixed(m, opts)
+            notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
+        tables = read_tables(priced_model if duals is not None else m, self.inputs, duals)
+        aut_w = math.nan
+        aut_rep: SolveReport | None = None
+        regions = tables["regions"]
+        if autarky:
+            aut_inp = dataclasses.replace(self.inputs, settings=self.settings.autarky())
+            ma = build_model(aut_inp)
+            aut_rep = solve_model(ma, opts)
+            if aut_rep.status.has_solution:
+                aut_w = aut_rep.objective
+                at = read_tables(ma, aut_inp, None)
+                regions["autarky_welfare_10k_cny"] = at["regions"]["welfare_10k_cny"]
+            else:
+                notes.append(f"autarky (no trade) is {aut_rep.status.value}: gains from trade are not defined")
+                regions["autarky_welfare_10k_cny"] = math.nan
+        else:
+            regions["autarky_welfare_10k_cny"] = math.nan
+        regions["gain_10k_cny"] = regions["welfare_10k_cny"] - regions["autarky_welfare_10k_cny"]
+        gains = regions.groupby("province")[["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny"]].sum(min_count=1)
+        names = {p: (self.inputs.provinces[p].name or p) for p in gains.index}
+        gains.insert(0, "name", pd.Series(names))
+        return LandQuotaResult(
+            status=rep.status,
+            objective=rep.objective,
+            mip_gap=rep.mip_gap,
+            flows=tables["flows"],
+            prices=tables["prices"],
+            projects=tables["projects"],
+            reclamation=tables["reclamation"],
+            farmland=tables["farmland"],
+            welfare=rep.objective,
+            autarky_welfare=aut_w,
+            regions=regions,
+            gains=gains,
+            report=rep,
+            autarky_report=aut_rep,
+            notes=notes,
+        )
+
+
+def _prices_with_integers_fixed(m: pyo.ConcreteModel, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Any]:
+    """Fix the integer decisions at their values and re-solve the LP for duals."""
+    lp = m.clone()
+    for v in lp.component_data_objects(pyo.Var, active=True):
+        if v.is_integer() or v.is_binary():
+            val = round(pyo.value(v))
+            v.fix(val)
+    rep = solve_model(lp, dataclasses.replace(opts, mip_gap=None))
+    return lp, rep.duals
+
+
+def _no_solution_result(problem: LandQuotaProblem, rep: SolveReport) -> LandQuotaResult:
+    empty = pd.DataFrame()
+    return LandQuotaResult(
+        status=rep.status,
+        objective=math.nan,
+        mip_gap=math.nan,
+        flows=empty,
+        prices=empty,
+        projects=empty,
+        reclamation=empty,
+        farmland=empty,
+        welfare=math.nan,
+        autarky_welfare=math.nan,
+        regions=empty,
+        gains=empty,
+        report=rep,
+        notes=[f"no solution: solver status {rep.status.value} ({rep.termination})"],
+    )

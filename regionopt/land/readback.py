@@ -1,0 +1,200 @@
+"""Read a solved land-quota model back into result tables."""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+import pyomo.environ as pyo
+from pyomo.common.collections import ComponentMap
+
+from .inputs import LandInputs, ledger_need
+from .pricing import FARMLAND_LEDGERS, LEDGER_UNITS, LEDGERS
+
+PLATFORM = "PLATFORM"
+_EPS = 1e-7
+
+
+def _val(v: Any) -> float:
+    x = pyo.value(v, exception=False)
+    return 0.0 if x is None else float(x)
+
+
+def _dual(duals: ComponentMap | None, comp: Any, idx: Any) -> float:
+    if duals is None or comp is None or idx not in comp:
+        return math.nan if duals is None else 0.0
+    return float(duals.get(comp[idx], 0.0))
+
+
+def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | None) -> dict[str, Any]:
+    """Extract flows, prices, projects, reclamation, farmland and region welfare."""
+    st = inp.settings
+    T = list(inp.periods)
+    R = sorted(inp.regions)
+    prov_of = {r: inp.regions[r].province for r in R}
+    pool_clear = getattr(m, "pool_clear", None)
+
+    # prices ------------------------------------------------------------------
+    lam: dict[tuple[str, str, int], float] = {}
+    rows = []
+    for r in R:
+        p = prov_of[r]
+        coef = inp.provinces[p].platform_coefficient
+        for led in LEDGERS:
+            for t in T:
+                price = _dual(duals, m.balance, (r, led, t))
+                price = abs(price) if abs(price) > 1e-9 else 0.0
+                lam[(r, led, t)] = price
+                stat = st.statutory.unit_price(led, coef if coef is not None else math.nan)
+                rows.append((r, led, t, price, stat, LEDGER_UNITS[led]))
+    prices = pd.DataFrame(
+        rows,
+        columns=["region", "ledger", "period", "shadow_price_10k_cny_per_unit", "statutory_price_10k_cny_per_unit", "unit"],
+    ).set_index(["region", "ledger", "period"])
+    if duals is None:
+        prices["shadow_price_10k_cny_per_unit"] = math.nan
+
+    def pool_price(p: str, led: str, t: int) -> float:
+        return -_dual(duals, pool_clear, (p, led, t)) if pool_clear is not None else math.nan
+
+    # flows -------------------------------------------------------------------
+    flows: list[tuple[Any, ...]] = []
+    pay_out: dict[str, float] = defaultdict(float)  # money paid by region for purchases
+    pay_in: dict[str, float] = defaultdict(float)  # money received for sales
+    cost_paid: dict[str, float] = defaultdict(float)  # transaction/transport costs
+    if st.bilateral:
+        for a in m.A:
+            for t in T:
+                amt = _val(m.x[a, t])
+                if amt <= _EPS:
+                    continue
+                s, b, led = a
+                contract = inp.pairs[a].price_10k_cny_per_unit
+                # no contract price: the market-clearing price, i.e. the buyer's shadow price
+                price = contract if contract is not None else lam.get((b, led, t), math.nan)
+                flows.append((s, b, led, "bilateral", t, amt, LEDGER_UNITS[led], price, price * amt))
+                pay_out[b] += price * amt
+                pay_in[s] += price * amt
+                cost_paid[b] += m._arc_cost[a] * amt
+    if st.within_province:
+        for p in sorted(inp.provinces):
+            rs = [r for r in R if prov_of[r] == p]
+            for led in LEDGERS:
+                for t in T:
+                    net = {r: _val(m.pool_out[r, led, t]) - _val(m.pool_in[r, led, t]) for r in rs}
+                    for r in rs:
+                        cost_paid[r] += st.intra_cost_10k_cny_per_unit * _val(m.pool_out[r, led, t])
+                    sellers = [[r, v] for r, v in net.items() if v > _EPS]
+                    buyers = [[r, -v] for r, v in net.items() if v < -_EPS]
+                    if not sellers or not buyers:
+                        continue
+                    price = pool_price(p, led, t)
+                    price = 0.0 if math.isnan(price) else abs(price)
+                    i = k = 0
+                    while i < len(sellers) and k < len(buyers):
+                        q = min(sellers[i][1], buyers[k][1])
+                        if q > _EPS:
+                            s, b = str(sellers[i][0]), str(buyers[k][0])
+                            flows.append((s, b, led, "within_province", t, q, LEDGER_UNITS[led], price, price * q))
+                            pay_out[b] += price * q
+                            pay_in[s] += price * q
+                        sellers[i][1] -= q
+                        buyers[k][1] -= q
+                        if sellers[i][1] <= _EPS:
+                            i += 1
+                        if buyers[k][1] <= _EPS:
+                            k += 1
+    if st.platform:
+        for key in m.PS:
+            amt = _val(m.plat_sell[key])
+            if amt > _EPS:
+                r, led, t = key
+                price = m._payout[led]
+                flows.append((r, PLATFORM, led, "platform", t, amt, LEDGER_UNITS[led], price, price * amt))
+                pay_in[r] += price * amt
+        for key in m.PB:
+            amt = _val(m.plat_buy[key])
+            if amt > _EPS:
+                r, led, t = key
+                price = m._charge[key]
+                flows.append((PLATFORM, r, led, "platform", t, amt, LEDGER_UNITS[led], price, price * amt))
+                pay_out[r] += price * amt
+    flow_df = pd.DataFrame(
+        flows,
+        columns=["seller", "buyer", "ledger", "channel", "period", "amount", "unit", "price_10k_cny_per_unit", "payment_10k_cny"],
+    )
+    flow_df["period"] = flow_df["period"].astype("int64")
+
+    # projects ----------------------------------------------------------------
+    prow = []
+    value_r: dict[str, float] = defaultdict(float)
+    for j, pr in sorted(inp.projects.items()):
+        s = min(max(_val(m.y[j]), 0.0), 1.0)
+        prow.append((j, pr.region, pr.period, pr.land_mu, s, s * pr.land_mu, s * pr.value_10k_cny))
+        value_r[pr.region] += s * pr.value_10k_cny
+    projects = pd.DataFrame(
+        prow, columns=["project", "region", "period", "land_mu", "realised_share", "realised_land_mu", "realised_value_10k_cny"]
+    ).set_index("project")
+
+    # reclamation -------------------------------------------------------------
+    rrow = []
+    recl_r: dict[str, float] = defaultdict(float)
+    for (r, k), tier in sorted(inp.reserves.items()):
+        for t in T:
+            g = _val(m.g[r, k, t])
+            if g > _EPS:
+                rrow.append((r, k, t, g, g * tier.cost_10k_cny_per_mu))
+                recl_r[r] += g * tier.cost_10k_cny_per_mu
+    reclamation = pd.DataFrame(rrow, columns=["region", "tier", "period", "reclaimed_mu", "cost_10k_cny"])
+
+    # farmland ----------------------------------------------------------------
+    frow = []
+    red = getattr(m, "red_line_province", None)
+    for p in sorted(inp.provinces):
+        rs = [r for r in R if prov_of[r] == p]
+        pr = inp.provinces[p]
+        base = pr.farmland_mu if pr.farmland_mu is not None else sum(inp.regions[r].farmland_mu or 0.0 for r in rs)
+        occ = rec = 0.0
+        for t in T:
+            occ += sum(ledger_need(inp.projects[j], "area") * _val(m.y[j]) for j in inp.projects if inp.projects[j].region in rs and inp.projects[j].period == t)
+            rec += sum(tier.area_per_mu * _val(m.g[r, k, t]) for (r, k), tier in inp.reserves.items() if r in rs)
+            retained = base - occ + rec
+            floor = pr.farmland_floor_mu
+            eff_floor = floor
+            if floor is not None and st.red_line_follows_trade and red is not None and (p, t) in red:
+                eff_floor = floor + (retained - base) - _val(red[p, t].body)  # + net cross-province exports
+            slack = retained - eff_floor if eff_floor is not None else math.nan
+            sp = abs(_dual(duals, red, (p, t))) if red is not None else (math.nan if duals is None else 0.0)
+            frow.append((p, t, base, occ, rec, retained, floor if floor is not None else math.nan,
+                         eff_floor if eff_floor is not None else math.nan, slack, sp,
+                         bool(floor is not None and slack <= 1e-6 * max(1.0, abs(base)))))
+    farmland = pd.DataFrame(
+        frow,
+        columns=["province", "period", "baseline_mu", "occupied_mu", "reclaimed_mu", "retained_mu", "floor_mu",
+                 "effective_floor_mu", "slack_mu", "shadow_price_10k_cny_per_mu", "binding"],
+    ).set_index(["province", "period"])
+
+    # region welfare ----------------------------------------------------------
+    wrow = []
+    for r in R:
+        w = value_r[r] - recl_r[r] - cost_paid[r] - pay_out[r] + pay_in[r]
+        wrow.append((r, prov_of[r], value_r[r], recl_r[r], cost_paid[r], pay_out[r], pay_in[r], w))
+    regions = pd.DataFrame(
+        wrow,
+        columns=["region", "province", "project_value_10k_cny", "reclamation_cost_10k_cny", "transaction_cost_10k_cny",
+                 "purchases_10k_cny", "sales_10k_cny", "welfare_10k_cny"],
+    ).set_index("region")
+    return {
+        "flows": flow_df,
+        "prices": prices,
+        "projects": projects,
+        "reclamation": reclamation,
+        "farmland": farmland,
+        "regions": regions,
+        "lambda": lam,
+    }
+
+
+__all__ = ["FARMLAND_LEDGERS", "PLATFORM", "read_tables"]

@@ -1,0 +1,131 @@
+"""Results of the land-quota model: tables indexed by the user's names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..solve import SolveReport, Status
+
+__all__ = ["LandQuotaResult"]
+
+
+@dataclass
+class LandQuotaResult:
+    """The solved land-quota plan.
+
+    Attributes
+    ----------
+    status
+        :class:`regionopt.Status` of the trade plan.
+    objective
+        Regional welfare of the plan, 万元 (same as :attr:`welfare`).
+    mip_gap
+        Relative gap (0 for LPs solved to optimality).
+    flows
+        One row per flow: ``seller, buyer, ledger, channel, period, amount, unit,
+        price_10k_cny_per_unit, payment_10k_cny``. Channels: ``within_province``
+        (cleared through the provincial pool at its shadow price; the seller ->
+        buyer pairing shown is one valid matching), ``bilateral`` (contract
+        price), ``platform`` (national coordination; counterpart ``"PLATFORM"``:
+        buyers pay the statutory charge, sellers receive the payout).
+    prices
+        Index (region, ledger, period): ``shadow_price_10k_cny_per_unit`` (dual
+        of the quota balance: value of one more unit), ``statutory_price_10k_cny_per_unit``
+        (platform charge to that region's province, NaN if none), ``unit``.
+    projects
+        Index project: ``region, period, land_mu, realised_share,
+        realised_land_mu, realised_value_10k_cny``.
+    reclamation
+        ``region, tier, period, reclaimed_mu, cost_10k_cny``.
+    farmland
+        Index (province, period): farmland balance against the red line:
+        ``baseline_mu, occupied_mu, reclaimed_mu, retained_mu, floor_mu,
+        slack_mu, shadow_price_10k_cny_per_mu``.
+    welfare
+        Total welfare, 万元.
+    autarky_welfare
+        Welfare of the same problem with every trading channel closed, 万元
+        (NaN if autarky is infeasible: see :attr:`notes`).
+    regions
+        Per region: value, costs, payments and receipts, welfare with trade,
+        welfare in autarky and the gain, 万元.
+    gains
+        The same by province.
+    report
+        The :class:`regionopt.SolveReport` of the trade plan.
+    notes
+        Plain-language notes (e.g. prices taken from the LP with integers fixed).
+    """
+
+    status: Status
+    objective: float
+    mip_gap: float
+    flows: pd.DataFrame
+    prices: pd.DataFrame
+    projects: pd.DataFrame
+    reclamation: pd.DataFrame
+    farmland: pd.DataFrame
+    welfare: float
+    autarky_welfare: float
+    regions: pd.DataFrame
+    gains: pd.DataFrame
+    report: SolveReport
+    autarky_report: SolveReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def gain_from_trade(self) -> float:
+        """Welfare with trade minus autarky welfare, 万元."""
+        return self.welfare - self.autarky_welfare
+
+    def summary(self) -> pd.DataFrame:
+        """Key figures of the plan as a one-column DataFrame (``value``)."""
+        f = self.flows
+        by_channel = f.groupby("channel")["amount"].sum() if len(f) else pd.Series(dtype=float)
+        rows: dict[str, object] = {
+            "status": self.status.value,
+            "welfare_10k_cny": self.welfare,
+            "autarky_welfare_10k_cny": self.autarky_welfare,
+            "gain_from_trade_10k_cny": self.gain_from_trade,
+            "mip_gap": self.mip_gap,
+            "solve_seconds": self.report.solve_seconds,
+            "projects_realised_share_of_land": (
+                self.projects["realised_land_mu"].sum() / self.projects["land_mu"].sum()
+                if len(self.projects) and self.projects["land_mu"].sum() > 0
+                else float("nan")
+            ),
+            "reclaimed_mu": float(self.reclamation["reclaimed_mu"].sum()) if len(self.reclamation) else 0.0,
+        }
+        for ch in ("within_province", "bilateral", "platform"):
+            amt = float(by_channel.get(ch, 0.0))
+            if ch == "platform":
+                amt /= 2.0  # two legs per unit traded through the platform
+            rows[f"traded_units_{ch}"] = amt
+        binding = self.farmland[self.farmland["binding"]] if len(self.farmland) else self.farmland
+        rows["binding_red_lines"] = ", ".join(str(i[0]) for i in binding.index) if len(binding) else ""
+        return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
+
+    def to_excel(self, path: str | Path) -> Path:
+        """Write every table to a workbook (one sheet each), return the path.
+
+        Requires the ``excel`` extra (openpyxl).
+        """
+        try:
+            import openpyxl  # noqa: F401
+        except ImportError as exc:  # pragma: no cover
+            raise InputError("writing Excel needs openpyxl: pip install 'regionopt[excel]'", table="to_excel") from exc
+        path = Path(path)
+        with pd.ExcelWriter(path, engine="openpyxl") as xw:
+            self.summary().to_excel(xw, sheet_name="summary")
+            self.flows.to_excel(xw, sheet_name="flows", index=False)
+            self.prices.to_excel(xw, sheet_name="prices")
+            self.projects.to_excel(xw, sheet_name="projects")
+            self.reclamation.to_excel(xw, sheet_name="reclamation", index=False)
+            self.farmland.to_excel(xw, sheet_name="farmland")
+            self.regions.to_excel(xw, sheet_name="regions")
+            self.gains.to_excel(xw, sheet_name="gains")
+        return path
