@@ -1,0 +1,162 @@
+"""A thin numpy -> highspy LP helper for the many small LPs of the game layer.
+
+Pyomo's per-model overhead dominates when thousands of tiny LPs are solved (one
+per coalition, one per constraint-generation round of the nucleolus). This
+helper assembles the LP from numpy arrays and talks to ``highspy`` directly,
+keeping one :class:`highspy.Highs` object alive so that added rows (cuts) and
+changed bounds are re-solved from the previous basis.
+
+Row duals follow HiGHS: ``d objective / d row bound``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+INF = float(highspy.kHighsInf)
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass
+class LPResult:
+    """Outcome of one solve: ``status`` is ``"optimal"``, ``"infeasible"``, ``"unbounded"`` or other."""
+
+    status: str
+    objective: float
+    x: FloatArray
+    row_dual: FloatArray
+    row_value: FloatArray
+
+
+def _csr(rows: ArrayLike) -> tuple[NDArray[np.int32], NDArray[np.int32], FloatArray]:
+    a = np.atleast_2d(np.asarray(rows, dtype=float))
+    nz_r, nz_c = np.nonzero(a)
+    counts = np.bincount(nz_r, minlength=a.shape[0])
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+    return starts, nz_c.astype(np.int32), a[nz_r, nz_c].astype(float)
+
+
+class HighsLP:
+    """A re-solvable LP ``min/max c x  s.t.  row_lo <= A x <= row_hi, col_lo <= x <= col_hi``.
+
+    Parameters
+    ----------
+    c
+        Objective coefficients, shape ``(n,)``.
+    col_lo, col_hi
+        Variable bounds (use ``-numpy.inf`` / ``numpy.inf`` for free).
+    maximize
+        Sense of the objective.
+    time_limit
+        Optional HiGHS time limit in seconds per solve.
+    """
+
+    def __init__(
+        self,
+        c: ArrayLike,
+        col_lo: ArrayLike,
+        col_hi: ArrayLike,
+        *,
+        maximize: bool = False,
+        time_limit: float | None = None,
+    ) -> None:
+        self.h = highspy.Highs()
+        self.h.silent()
+        self.h.setOptionValue("output_flag", False)
+        if time_limit is not None:
+            self.h.setOptionValue("time_limit", float(time_limit))
+        cost = np.asarray(c, dtype=float)
+        lo = np.nan_to_num(np.asarray(col_lo, dtype=float), neginf=-INF, posinf=INF)
+        hi = np.nan_to_num(np.asarray(col_hi, dtype=float), neginf=-INF, posinf=INF)
+        self.n = cost.size
+        empty_i = np.array([], dtype=np.int32)
+        self.h.addCols(self.n, cost, lo, hi, 0, empty_i, empty_i, np.array([], dtype=float))
+        if maximize:
+            self.h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.m = 0
+
+    def add_rows(self, rows: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> NDArray[np.int64]:
+        """Add dense rows ``lo <= rows @ x <= hi``; return their row indices."""
+        a = np.atleast_2d(np.asarray(rows, dtype=float))
+        k = a.shape[0]
+        if k == 0:
+            return np.array([], dtype=np.int64)
+        starts, idx, val = _csr(a)
+        rlo = np.nan_to_num(np.broadcast_to(np.asarray(lo, dtype=float), (k,)).copy(), neginf=-INF, posinf=INF)
+        rhi = np.nan_to_num(np.broadcast_to(np.asarray(hi, dtype=float), (k,)).copy(), neginf=-INF, posinf=INF)
+        self.h.addRows(k, rlo, rhi, int(val.size), starts, idx, val)
+        out = np.arange(self.m, self.m + k, dtype=np.int64)
+        self.m += k
+        return out
+
+    def add_rows_csr(
+        self, starts: ArrayLike, index: ArrayLike, value: ArrayLike, lo: ArrayLike, hi: ArrayLike
+    ) -> None:
+        """Add rows given in compressed sparse row form (for very large row sets)."""
+        rlo = np.nan_to_num(np.asarray(lo, dtype=float), neginf=-INF, posinf=INF)
+        rhi = np.nan_to_num(np.asarray(hi, dtype=float), neginf=-INF, posinf=INF)
+        k = rlo.size
+        val = np.asarray(value, dtype=float)
+        self.h.addRows(
+            k, rlo, rhi, int(val.size), np.asarray(starts, dtype=np.int32),
+            np.asarray(index, dtype=np.int32), val,
+        )
+        self.m += k
+
+    def set_row_bounds(self, row: int, lo: float, hi: float) -> None:
+        self.h.changeRowBounds(int(row), float(np.nan_to_num(lo, neginf=-INF, posinf=INF)),
+                               float(np.nan_to_num(hi, neginf=-INF, posinf=INF)))
+
+    def set_rows_bounds(self, rows: ArrayLike, lo: ArrayLike, hi: ArrayLike) -> None:
+        r = np.asarray(rows, dtype=np.int32)
+        rlo = np.nan_to_num(np.asarray(lo, dtype=float), neginf=-INF, posinf=INF)
+        rhi = np.nan_to_num(np.asarray(hi, dtype=float), neginf=-INF, posinf=INF)
+        self.h.changeRowsBounds(int(r.size), r, rlo, rhi)  # type: ignore[attr-defined]
+
+    def set_coeff(self, row: int, col: int, value: float) -> None:
+        self.h.changeCoeff(int(row), int(col), float(value))
+
+    def solve(self) -> LPResult:
+        """Solve (warm-started from the last basis) and read the solution back."""
+        self.h.run()
+        ms = self.h.getModelStatus()
+        if ms == highspy.HighsModelStatus.kOptimal:
+            status = "optimal"
+        elif ms == highspy.HighsModelStatus.kInfeasible:
+            status = "infeasible"
+        elif ms in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            status = "unbounded"
+        elif ms == highspy.HighsModelStatus.kTimeLimit:
+            status = "time_limit"
+        else:
+            status = self.h.modelStatusToString(ms)
+        sol = self.h.getSolution()
+        obj = float(self.h.getInfo().objective_function_value) if status == "optimal" else float("nan")
+        return LPResult(
+            status,
+            obj,
+            np.asarray(sol.col_value, dtype=float),
+            np.asarray(sol.row_dual, dtype=float),
+            np.asarray(sol.row_value, dtype=float),
+        )
+
+
+def solve_lp(
+    c: ArrayLike,
+    a: ArrayLike,
+    row_lo: ArrayLike,
+    row_hi: ArrayLike,
+    col_lo: ArrayLike,
+    col_hi: ArrayLike,
+    *,
+    maximize: bool = False,
+) -> LPResult:
+    """Build and solve a one-off LP from dense arrays."""
+    lp = HighsLP(c, col_lo, col_hi, maximize=maximize)
+    lp.add_rows(a, row_lo, row_hi)
+    return lp.solve()

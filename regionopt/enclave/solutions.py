@@ -1,0 +1,166 @@
+"""Value-type solution concepts: proportional, Shapley (exact and Monte Carlo), Banzhaf.
+
+All functions take a :class:`~regionopt.enclave.CooperativeGame` and return a
+pandas Series indexed by player name, summing to ``v(N)``. Formulas:
+docs/enclave.md, "Solution concepts".
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..errors import InputError
+from ._result import make_allocation
+from .game import CooperativeGame, popcounts
+
+__all__ = ["banzhaf", "proportional", "shapley", "shapley_monte_carlo"]
+
+
+def proportional(game: CooperativeGame, weights: pd.Series | Mapping[str, float]) -> pd.Series:
+    """Split ``v(N)`` proportionally to non-negative weights: ``x_i = w_i / Σw · v(N)``.
+
+    Parameters
+    ----------
+    game
+        The game (only ``v(N)`` is used).
+    weights
+        Weight per player (e.g. land in mu, capital in 万元), all players given.
+    """
+    w = pd.Series(weights, dtype=float)
+    w.index = [str(i) for i in w.index]
+    for p in game.players:
+        if p not in w.index:
+            raise InputError("no weight given", table="weights", row=p, field="weight")
+    w = w.loc[list(game.players)]
+    for lab, val in w.items():
+        if not np.isfinite(val) or val < 0:
+            raise InputError("weight must be finite and >= 0", table="weights", row=lab, field="weight", value=val)
+    total = float(w.sum())
+    if total <= 0:
+        raise InputError("weights sum to 0", table="weights", field="weight")
+    return make_allocation(game, w.to_numpy() / total * game.grand_value, "proportional",
+                           weights=w.to_dict())
+
+
+def _marginals(v: np.ndarray, n: int, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masks S without i (as a reshaped view) and ``v(S ∪ i) - v(S)``."""
+    v3 = v.reshape(1 << (n - 1 - i), 2, 1 << i)
+    return v3[:, 0, :], v3[:, 1, :] - v3[:, 0, :]
+
+
+def shapley(game: CooperativeGame, method: str = "exact", **kw: Any) -> pd.Series:
+    """Shapley value (Shapley 1953).
+
+    ``φ_i = Σ_{S ⊆ N∖i} |S|! (n-|S|-1)! / n! · (v(S ∪ i) − v(S))``, computed
+    exactly over all ``2^n`` coalitions with vectorized bit tricks
+    (``method="exact"``), or estimated by permutation sampling
+    (``method="monte_carlo"``, see :func:`shapley_monte_carlo`).
+
+    Returns
+    -------
+    pandas.Series
+        Named ``"shapley"``; ``attrs["axioms"]`` lists efficiency, symmetry,
+        null player and additivity (the characterising axioms).
+    """
+    if method == "monte_carlo":
+        return shapley_monte_carlo(game, **kw)
+    if method != "exact":
+        raise InputError("method must be 'exact' or 'monte_carlo'", table="shapley", field="method", value=method)
+    n = game.n
+    v = game.values()
+    size = popcounts(n)
+    f = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)])
+    w_of_mask = f[np.minimum(size, n - 1)]
+    phi = np.empty(n)
+    for i in range(n):
+        _, marg = _marginals(v, n, i)
+        w0, _ = _marginals(w_of_mask, n, i)
+        phi[i] = float(np.sum(w0 * marg))
+    return make_allocation(game, phi, "shapley", method="exact",
+                           axioms=("efficiency", "symmetry", "null player", "additivity"))
+
+
+def shapley_monte_carlo(
+    game: CooperativeGame,
+    n_samples: int = 2000,
+    *,
+    seed: int = 0,
+    confidence: float = 0.95,
+) -> pd.Series:
+    """Shapley value estimated from ``n_samples`` random player orders.
+
+    Each sampled order gives every player its marginal contribution; the mean
+    over orders is an unbiased estimate of ``φ_i`` and the estimates always sum
+    to ``v(N)`` (each order's contributions do). The stated bound is the
+    normal-approximation (CLT) half-width ``z_{(1+c)/2} · s_i / √m`` at
+    confidence ``c``, per player, in ``attrs["half_width"]`` (a Series).
+    Orders are sampled antithetically (each order and its reverse) to reduce
+    variance; ``m`` counts orders.
+
+    Parameters
+    ----------
+    n_samples
+        Number of orders ``m`` (rounded up to even).
+    seed
+        Seed of :func:`numpy.random.default_rng` (reproducible).
+    confidence
+        Confidence level of the stated bound.
+    """
+    if n_samples < 2:
+        raise InputError("need at least 2 samples", table="shapley", field="n_samples", value=n_samples)
+    if not 0 < confidence < 1:
+        raise InputError("must be in (0, 1)", table="shapley", field="confidence", value=confidence)
+    n = game.n
+    rng = np.random.default_rng(seed)
+    half = (n_samples + 1) // 2
+    perms = np.array([rng.permutation(n) for _ in range(half)], dtype=np.int64).reshape(half, n)
+    perms = np.concatenate([perms, perms[:, ::-1]])
+    m = perms.shape[0]
+    bits = np.left_shift(np.int64(1), perms)
+    prefix = np.cumsum(bits, axis=1)
+    before = prefix - bits
+    vals_after = game.values_at(prefix)
+    vals_before = game.values_at(before)
+    marg = vals_after - vals_before
+    contrib = np.zeros((m, n))
+    np.put_along_axis(contrib, perms, marg, axis=1)
+    # pair antithetic samples so that the CLT bound uses independent pairs
+    pairs = 0.5 * (contrib[:half] + contrib[half:])
+    est = pairs.mean(axis=0)
+    sd = pairs.std(axis=0, ddof=1) if half > 1 else np.zeros(n)
+    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    hw = z * sd / math.sqrt(half)
+    return make_allocation(
+        game, est, "shapley", method="monte_carlo", n_samples=int(m), seed=seed,
+        confidence=confidence,
+        half_width=pd.Series(hw, index=list(game.players), name=f"half_width_{game.unit}"),
+    )
+
+
+def banzhaf(game: CooperativeGame, normalized: bool = True) -> pd.Series:
+    """Banzhaf value: ``β_i = 2^{-(n-1)} Σ_{S ⊆ N∖i} (v(S ∪ i) − v(S))``.
+
+    The raw Banzhaf value is not efficient; with ``normalized=True``
+    (default) it is rescaled to sum to ``v(N)``: ``x_i = β_i / Σβ · v(N)``.
+    The raw values are kept in ``attrs["raw"]``.
+    """
+    n = game.n
+    v = game.values()
+    raw = np.array([float(_marginals(v, n, i)[1].sum()) for i in range(n)]) / float(1 << (n - 1))
+    total = raw.sum()
+    if not normalized:
+        x = raw
+    elif abs(total) > 1e-12:
+        x = raw / total * game.grand_value
+    else:
+        if abs(game.grand_value) > 1e-12:
+            raise InputError("Banzhaf values sum to 0: cannot normalise to v(N)", table="banzhaf")
+        x = raw
+    return make_allocation(game, x, "banzhaf", normalized=normalized,
+                           raw=pd.Series(raw, index=list(game.players), name="banzhaf_raw"))
