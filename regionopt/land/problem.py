@@ -211,6 +211,7 @@ class LandQuotaProblem:
             regions=regions,
             gains=gains,
             report=rep,
+            banked=tables["banked"],
             autarky_report=aut_rep,
             notes=notes,
         )
@@ -222,6 +223,10 @@ def _prices_with_integers_fixed(m: pyo.ConcreteModel, opts: SolveOptions) -> tup
     for v in lp.component_data_objects(pyo.Var, active=True):
         if v.is_integer() or v.is_binary():
             val = round(pyo.value(v))
+            lb, ub = v.bounds
+            v.domain = pyo.Reals
+            v.setlb(lb)
+            v.setub(ub)
             v.fix(val)
     rep = solve_model(lp, dataclasses.replace(opts, mip_gap=None))
     return lp, rep.duals

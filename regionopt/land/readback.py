@@ -186,7 +186,10 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
         columns=["region", "province", "project_value_10k_cny", "reclamation_cost_10k_cny", "transaction_cost_10k_cny",
                  "purchases_10k_cny", "sales_10k_cny", "welfare_10k_cny"],
     ).set_index("region")
+    bank_rows = [(r, led, t, _val(m.bank[r, led, t])) for (r, led, t) in m.BANK if _val(m.bank[r, led, t]) > _EPS]
+    banked = pd.DataFrame(bank_rows, columns=["region", "ledger", "period", "banked"])
     return {
+        "banked": banked,
         "flows": flow_df,
         "prices": prices,
         "projects": projects,

@@ -57,6 +57,8 @@ class LandQuotaResult:
         The same by province.
     report
         The :class:`regionopt.SolveReport` of the trade plan.
+    banked
+        Quota carried from period t to t+1: ``region, ledger, period, banked``.
     notes
         Plain-language notes (e.g. prices taken from the LP with integers fixed).
     """
@@ -74,6 +76,7 @@ class LandQuotaResult:
     regions: pd.DataFrame
     gains: pd.DataFrame
     report: SolveReport
+    banked: pd.DataFrame = field(default_factory=pd.DataFrame)
     autarky_report: SolveReport | None = None
     notes: list[str] = field(default_factory=list)
 

@@ -1,0 +1,190 @@
+"""Bad input gives InputError naming table, row and field; nothing half-built is returned."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from regionopt import InfeasibleError, InputError
+from regionopt.land import LandQuotaProblem, write_template
+
+
+def tiny_frames() -> dict:
+    regions = pd.DataFrame(
+        {"province": ["P1", "P1", "P2"], "name": ["Aville", "Btown", "Ccity"], "farmland_mu": [1000.0, 800.0, 5000.0]},
+        index=pd.Index(["A", "B", "C"], name="region"),
+    )
+    provinces = pd.DataFrame(
+        {"name": ["North", "South"], "platform_coefficient": [1.5, np.nan]},
+        index=pd.Index(["P1", "P2"], name="province"),
+    )
+    projects = pd.DataFrame(
+        {"region": ["A", "B", "C"], "land_mu": [100.0, 50.0, 20.0], "farmland_mu": [60.0, 30.0, 10.0],
+         "paddy_mu": [30.0, 0.0, 5.0], "grain_100kg": [250.0, 120.0, 40.0], "value_10k_cny": [5000.0, 800.0, 300.0]},
+        index=pd.Index(["J1", "J2", "J3"], name="project"),
+    )
+    allocations = pd.DataFrame(
+        [("A", "construction", 40.0), ("B", "construction", 60.0), ("C", "construction", 30.0), ("C", "area", 20.0)],
+        columns=["region", "ledger", "amount"],
+    )
+    reserves = pd.DataFrame(
+        [("C", "consolidation", 200.0, 4.0, 0.0, 1.0, 0.5, 4.5)],
+        columns=["region", "tier", "potential_mu", "cost_10k_cny_per_mu", "construction_per_mu", "area_per_mu",
+                 "paddy_per_mu", "grain_100kg_per_mu"],
+    )
+    pairs = pd.DataFrame([("C", "A", None, 0.5)], columns=["seller", "buyer", "ledger", "cost_10k_cny_per_unit"])
+    return dict(regions=regions, projects=projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs)
+
+
+def _raises(match_table: str, match_row, match_field: str | None, **changes) -> InputError:  # noqa: ANN001
+    f = tiny_frames()
+    f.update(changes)
+    with pytest.raises(InputError) as info:
+        LandQuotaProblem.from_frames(**f)
+    err = info.value
+    assert err.table == match_table
+    assert err.row == match_row
+    assert err.field == match_field
+    assert match_table in str(err)
+    return err
+
+
+def test_tiny_instance_solves_and_trades() -> None:
+    res = LandQuotaProblem.from_frames(**tiny_frames()).solve()
+    assert res.status.value == "optimal"
+    assert (res.flows["channel"] == "bilateral").any()
+    assert res.welfare > res.autarky_welfare
+
+
+def test_negative_area() -> None:
+    f = tiny_frames()
+    pr = f["projects"].copy()
+    pr.loc["J2", "land_mu"] = -5.0
+    err = _raises("projects", "J2", "land_mu", projects=pr)
+    assert "greater than or equal to 0" in str(err)
+
+
+def test_unknown_region_in_project() -> None:
+    f = tiny_frames()
+    pr = f["projects"].copy()
+    pr.loc["J3", "region"] = "Z"
+    _raises("projects", "J3", "region", projects=pr)
+
+
+def test_duplicate_project_id() -> None:
+    f = tiny_frames()
+    pr = pd.concat([f["projects"], f["projects"].iloc[[0]]])
+    _raises("projects", "J1", "project", projects=pr)
+
+
+def test_nan_in_required_column() -> None:
+    f = tiny_frames()
+    pr = f["projects"].copy()
+    pr.loc["J1", "value_10k_cny"] = np.nan
+    _raises("projects", "J1", "value_10k_cny", projects=pr)
+
+
+def test_missing_required_column() -> None:
+    f = tiny_frames()
+    _raises("projects", None, "value_10k_cny", projects=f["projects"].drop(columns="value_10k_cny"))
+
+
+def test_farmland_exceeding_land() -> None:
+    f = tiny_frames()
+    pr = f["projects"].copy()
+    pr.loc["J1", "farmland_mu"] = 500.0
+    _raises("projects", "J1", "farmland_mu", projects=pr)
+
+
+def test_disallowed_pair_with_forced_flow() -> None:
+    pairs = pd.DataFrame(
+        [("C", "A", "area", False, 10.0)], columns=["seller", "buyer", "ledger", "allowed", "min_amount"]
+    )
+    _raises("pairs", "C->A/area", "min_amount", pairs=pairs)
+
+
+def test_unknown_ledger_and_self_trade() -> None:
+    pairs = pd.DataFrame([("C", "A", "water")], columns=["seller", "buyer", "ledger"])
+    _raises("pairs", "C->A/water", "ledger", pairs=pairs)
+    pairs = pd.DataFrame([("C", "C", "area")], columns=["seller", "buyer", "ledger"])
+    _raises("pairs", "C->C/area", "buyer", pairs=pairs)
+
+
+def test_region_in_unknown_province() -> None:
+    f = tiny_frames()
+    regs = f["regions"].copy()
+    regs.loc["B", "province"] = "P9"
+    _raises("regions", "B", "province", regions=regs)
+
+
+def test_gini_cap_refused_for_many_regions() -> None:
+    from regionopt.land import random_instance
+
+    with pytest.raises(InputError) as info:
+        random_instance(70, 3, seed=1, gini_cap=0.3)
+    assert info.value.table == "settings" and info.value.field == "gini_cap"
+
+
+def test_infeasible_red_line_is_named() -> None:
+    f = tiny_frames()
+    prov = f["provinces"].copy()
+    prov["farmland_floor_mu"] = [np.nan, 10_000.0]  # South has only 5000 mu
+    proj = f["projects"].copy()
+    proj["min_share"] = [np.nan, np.nan, np.nan]
+    with pytest.raises(InfeasibleError) as info:
+        LandQuotaProblem.from_frames(**{**f, "provinces": prov, "projects": proj}).solve()
+    err = info.value
+    assert err.method == "iis"
+    rules = [c.rule for c in err.conflicts]
+    assert any("farmland red line of province South (P2)" in r for r in rules), rules
+    assert "South (P2)" in str(err)
+
+
+def test_infeasible_mip_gets_elastic_diagnosis() -> None:
+    f = tiny_frames()
+    regs = f["regions"].copy()
+    regs["min_demand_share"] = [1.0, np.nan, np.nan]  # Aville must realise all 100 mu ...
+    reserves = f["reserves"].iloc[0:0]
+    pairs = f["pairs"].iloc[0:0]
+    prob = LandQuotaProblem.from_frames(**{**f, "regions": regs, "reserves": reserves, "pairs": pairs},
+                                        settings={"binary_projects": True, "within_province": False})
+    with pytest.raises(InfeasibleError) as info:
+        prob.solve()
+    err = info.value
+    assert err.method == "elastic"
+    assert err.conflicts and all(c.violation is not None and c.violation > 0 for c in err.conflicts)
+    text = " ".join(c.rule for c in err.conflicts)
+    assert "Aville (A)" in text
+
+
+def test_excel_template_roundtrip(tmp_path) -> None:  # noqa: ANN001
+    path = write_template(tmp_path / "template.xlsx")
+    sheets = pd.read_excel(path, sheet_name=None)
+    assert {"regions", "projects", "pairs", "settings", "README"} <= set(sheets)
+    assert "land_mu" in sheets["projects"].columns
+    readme = sheets["README"]
+    assert readme[readme["column"] == "land_mu"]["meaning (unit)"].str.contains("mu").all()
+    # fill it with the tiny instance and read it back
+    f = tiny_frames()
+    with pd.ExcelWriter(tmp_path / "filled.xlsx") as xw:
+        f["regions"].to_excel(xw, sheet_name="regions")
+        f["provinces"].to_excel(xw, sheet_name="provinces")
+        f["projects"].to_excel(xw, sheet_name="projects")
+        for name in ("allocations", "reserves", "pairs"):
+            f[name].to_excel(xw, sheet_name=name, index=False)
+        pd.DataFrame({"key": ["intra_cost_10k_cny_per_unit"], "value": [0.3]}).to_excel(xw, sheet_name="settings", index=False)
+    prob = LandQuotaProblem.from_excel(tmp_path / "filled.xlsx")
+    assert prob.settings.intra_cost_10k_cny_per_unit == 0.3
+    direct = LandQuotaProblem.from_frames(**f, settings={"intra_cost_10k_cny_per_unit": 0.3}).solve()
+    assert prob.solve().welfare == pytest.approx(direct.welfare, rel=1e-9)
+
+
+def test_excel_missing_sheet(tmp_path) -> None:  # noqa: ANN001
+    f = tiny_frames()
+    with pd.ExcelWriter(tmp_path / "bad.xlsx") as xw:
+        f["regions"].to_excel(xw, sheet_name="regions")
+    with pytest.raises(InputError) as info:
+        LandQuotaProblem.from_excel(tmp_path / "bad.xlsx")
+    assert info.value.table == "projects"
+    assert "missing" in str(info.value)
