@@ -201,9 +201,18 @@ def _solve_highs(model: pyo.ConcreteModel, opts: SolveOptions, mip: bool) -> Sol
         obj = float(pyo.value(_active_objective(model)))
         bound = res.objective_bound if res.objective_bound is not None else math.nan
         bound = float(bound) if bound is not None and math.isfinite(bound) else (obj if not mip else math.nan)
+        if mip and not math.isfinite(bound):
+            try:  # HiGHS keeps the dual bound when stopped by a limit
+                info = opt._solver_model.getInfo()
+                b = float(info.mip_dual_bound)
+                bound = b if math.isfinite(b) and abs(b) < 1e30 else math.nan
+            except Exception:  # pragma: no cover - depends on highspy version
+                pass
         if not mip and status == Status.OPTIMAL:
             duals = res.solution_loader.get_duals()
     gap = 0.0 if (has_sol and not mip and status == Status.OPTIMAL) else _gap(obj, bound)
+    if has_sol and mip and math.isnan(gap):
+        gap = math.inf  # a solution but no proven bound yet
     if mip and status == Status.FEASIBLE and opts.mip_gap is not None and gap <= opts.mip_gap + 1e-12:
         status = Status.OPTIMAL
     return SolveReport(status, obj, bound, gap, secs, "highs", str(tc.name), duals)

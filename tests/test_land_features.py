@@ -182,9 +182,10 @@ def test_tightening_anhui_red_line_never_raises_welfare() -> None:
     assert tight.farmland.loc[("340000", 1), "shadow_price_10k_cny_per_mu"] > 0
 
 
-def test_time_limit_reports_incumbent_and_gap() -> None:
+@pytest.mark.parametrize("time_limit", [0.2, 1.0])
+def test_time_limit_reports_incumbent_and_gap(time_limit: float) -> None:
     prob = random_instance(300, 4, seed=5, binary_projects=True, red_lines=True)
-    res = prob.solve(time_limit=0.05, autarky=False)
+    res = prob.solve(time_limit=time_limit, autarky=False)
     assert res.status in (Status.FEASIBLE, Status.OPTIMAL, Status.TIME_LIMIT_NO_SOLUTION)
     if res.status == Status.FEASIBLE:
         assert res.mip_gap > 0 and np.isfinite(res.objective)
