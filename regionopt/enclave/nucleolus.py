@@ -116,6 +116,7 @@ def _sequential(
     k_batch = batch or max(2 * n, 20)
 
     def add(masks: np.ndarray) -> None:
+        masks = np.unique(masks)
         masks = masks[~in_w[masks]]
         if masks.size == 0:
             return

@@ -181,15 +181,17 @@ def apply_floors_caps(
     if lo.sum() > 1 + 1e-12 or hi.sum() < 1 - 1e-12:
         raise InputError(f"floors sum to {lo.sum():.4g} and caps to {hi.sum():.4g}: no split sums to 100 %",
                          table="floors and caps")
+    sv, lv, hv = s.to_numpy(), lo.to_numpy(), hi.to_numpy()
     a, b = -1.0, 1.0
-    for _ in range(200):
+    for _ in range(100):
         mid = (a + b) / 2
-        if np.clip(s + mid, lo, hi).sum() > 1:
+        if np.clip(sv + mid, lv, hv).sum() > 1:
             b = mid
         else:
             a = mid
-    out = np.clip(s + (a + b) / 2, lo, hi)
-    return (out / out.sum()).rename("share")
+    out = np.clip(sv + (a + b) / 2, lv, hv)
+    out = out / out.sum()
+    return pd.Series(out, index=s.index, name="share")
 
 
 @dataclass
@@ -232,7 +234,8 @@ def round_ratios(
 ) -> RoundedSplit:
     """Round an allocation to negotiable ratios (multiples of ``step``).
 
-    Every rounding of each share down or up to the ``step`` grid that sums to
+    Shares are first moved into the floors/caps (:func:`apply_floors_caps`),
+    then every rounding of each share down or up to the ``step`` grid that sums to
     100 % (and respects floors/caps) is tried; the one with the smallest
     largest coalition excess wins (ties: closest to the allocation). The
     stability lost by rounding is reported. For ``n ≤ 12`` partners.
@@ -243,6 +246,8 @@ def round_ratios(
         raise InputError("rounding search is for at most 12 partners", table="rounding")
     x = as_vector(game, allocation)
     s = _shares(pd.Series(x, index=list(game.players)))
+    if floors or caps:
+        s = apply_floors_caps(s, floors, caps)
     lo = pd.Series(floors or {}, dtype=float).reindex(s.index).fillna(0.0).to_numpy()
     hi = pd.Series(caps or {}, dtype=float).reindex(s.index).fillna(1.0).to_numpy()
     units = round(1 / step)

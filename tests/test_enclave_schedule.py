@@ -1,0 +1,85 @@
+"""Phased sharing schedule LP."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+import pytest
+
+from regionopt.enclave import ramp_up_forecast, sharing_schedule, xiaoshan_xuancheng_down_park
+from regionopt.errors import InfeasibleError, InputError
+
+ALLOC = pd.Series({"Source": 50.0, "Host": 30.0, "Investor": 20.0})
+COSTS = pd.Series({"Source": 0.0, "Host": 3000.0, "Investor": 5000.0})
+FORECAST = ramp_up_forecast(6000.0, ramp_years=5, years=20)
+
+
+def test_npv_matches_net_target_and_ratios_sum_to_100():
+    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05)
+    assert r.table.sum(axis=1).to_numpy() == pytest.approx(100.0)
+    npv = r.npv
+    assert npv["npv_10k_cny"].to_numpy() == pytest.approx(npv["target_npv_10k_cny"].to_numpy(), rel=1e-6)
+    total_pv = float((FORECAST * 1.05 ** -FORECAST.index.to_numpy()).sum())
+    surplus = total_pv - COSTS.sum()
+    assert npv.loc["Host", "net_npv_10k_cny"] == pytest.approx(0.3 * surplus, rel=1e-6)
+    assert list(r.table.index) == ["years 1–5", "years 6–10", "years 11+"]
+    # every partner recovers its cost within the schedule
+    assert all(y is not None for y in npv["payback_year"])
+
+
+def test_costs_are_recovered_early():
+    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05)
+    flat = ALLOC / ALLOC.sum()
+    disc = 1.05 ** -FORECAST.index.to_numpy()
+    cum_flat = (FORECAST * disc).cumsum()
+    # with a flat split the investor would need until this year to recover its cost
+    flat_payback = int(cum_flat.index[(cum_flat * flat["Investor"]) >= COSTS["Investor"]][0])
+    assert r.npv.loc["Investor", "payback_year"] <= flat_payback
+    # investors with costs get a larger share early than later
+    assert r.table.loc["years 1–5", "Investor"] >= r.table.loc["years 11+", "Investor"]
+
+
+def test_gross_target_and_rounding():
+    r = sharing_schedule(FORECAST, ALLOC, None, target="gross", step=0.05)
+    vals = r.table.to_numpy() / 5
+    np.testing.assert_allclose(vals, np.round(vals), atol=1e-9)
+    assert r.table.sum(axis=1).to_numpy() == pytest.approx(100.0)
+    assert "years 1–5" in r.clause()
+
+
+def test_model_is_named_pyomo():
+    r = sharing_schedule(FORECAST, ALLOC, COSTS)
+    names = {c.name for c in r.model.component_objects(pyo.Constraint)}
+    assert {"phase_total", "npv_target", "cost_recovery"} <= names
+
+
+def test_infeasible_when_revenue_does_not_cover_costs():
+    with pytest.raises(InfeasibleError, match="does not cover"):
+        sharing_schedule(FORECAST * 0.001, ALLOC, COSTS)
+
+
+def test_floors_caps_infeasible_diagnosed():
+    with pytest.raises(InfeasibleError):
+        sharing_schedule(FORECAST, ALLOC, COSTS, floors={"Source": 0.6, "Host": 0.6})
+
+
+def test_input_errors():
+    with pytest.raises(InputError) as ei:
+        sharing_schedule(FORECAST, ALLOC, pd.Series({"Mars": 1.0}))
+    assert ei.value.row == "Mars"
+    with pytest.raises(InputError, match="no phase"):
+        sharing_schedule(FORECAST, ALLOC, phases=((1, 5), (6, 10)))
+    bad = FORECAST.copy()
+    bad.iloc[3] = -1
+    with pytest.raises(InputError) as ei:
+        sharing_schedule(bad, ALLOC)
+    assert ei.value.row == 4
+
+
+def test_worked_case_schedule():
+    case = xiaoshan_xuancheng_down_park()
+    from regionopt.enclave import nucleolus
+
+    r = sharing_schedule(case.forecast, nucleolus(case.game), case.costs, discount_rate=0.06)
+    assert (r.npv["net_npv_10k_cny"] > 0).all()
