@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import platform
 import sys
@@ -42,10 +43,12 @@ def main(argv: list[str] | None = None) -> int:
         for c in REGISTRY.values():
             print(f"{c.name:30s} sizes={c.sizes}  {c.description}")
         return 0
-    import highspy
-    import pyomo
+    from importlib.metadata import version
 
-    print(f"# python {platform.python_version()}, pyomo {pyomo.__version__}, highspy {getattr(highspy, '__version__', '?')}, {platform.machine()}")
+    print(
+        f"# python {platform.python_version()}, pyomo {version('pyomo')}, highspy {version('highspy')}, "
+        f"{platform.machine()}, {os.cpu_count()} cpus"
+    )
     for case in REGISTRY.values():
         if args.names and not any(case.name.startswith(n) for n in args.names):
             continue
