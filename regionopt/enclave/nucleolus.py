@@ -103,8 +103,8 @@ def _sequential(
         return res
     big = 10.0 * scale * n + 1.0
     col_lo = np.concatenate([single if imputation else np.full(n, -np.inf), [-big]])
-    lp = HighsLP(np.concatenate([np.zeros(n), [1.0]]), col_lo, np.full(n + 1, np.inf),
-                 time_limit=time_limit)
+    lp = HighsLP(np.concatenate([np.zeros(n), [1.0]]), col_lo, np.full(n + 1, np.inf))
+    deadline = None if time_limit is None else t_start + time_limit
     lp.add_rows(np.concatenate([np.ones(n), [0.0]])[None, :], vN, vN)
     free = np.ones(1 << n, dtype=bool)
     free[0] = free[grand] = False
@@ -144,6 +144,11 @@ def _sequential(
     for _stage in range(4 * n + 10):
         solves = 0
         while True:
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    raise RegionoptError(f"nucleolus hit the time limit of {time_limit} s")
+                lp.h.setOptionValue("time_limit", float(left))
             out = lp.solve()
             solves += 1
             res.lp_solves += 1
@@ -339,7 +344,8 @@ def nucleolus(
         Run :func:`kohlberg_check` before returning (default; the result is
         in ``attrs["kohlberg"]``).
     time_limit
-        HiGHS time limit per LP solve, seconds.
+        Wall-clock limit for the whole sequence of LPs, seconds (raises
+        :class:`~regionopt.errors.RegionoptError` when hit).
 
     Returns
     -------
