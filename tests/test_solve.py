@@ -1,0 +1,96 @@
+"""The shared solve layer: statuses, solver dispatch, diagnosis in the user's words."""
+
+from __future__ import annotations
+
+import math
+
+import pyomo.environ as pyo
+import pytest
+
+from regionopt import InputError, SolveOptions, SolverUnavailableError, Status
+from regionopt.solve import describe_constraint, diagnose_infeasibility, solve_model
+
+
+def _lp(cap: float = 3.0) -> pyo.ConcreteModel:
+    m = pyo.ConcreteModel()
+    m.R = pyo.Set(initialize=["north", "south"])
+    m.x = pyo.Var(m.R, bounds=(0, 5), doc="use of {0}")
+    m.cap = pyo.Constraint(expr=m.x["north"] + m.x["south"] <= cap, doc="shared budget")
+    m.need = pyo.Constraint(m.R, rule=lambda m, r: m.x[r] >= 2, doc="minimum use of region {0}")
+    m.obj = pyo.Objective(expr=m.x["north"] + 2 * m.x["south"], sense=pyo.maximize)
+    return m
+
+
+def test_optimal_lp_with_duals() -> None:
+    m = _lp(cap=6.0)
+    rep = solve_model(m)
+    assert rep.status == Status.OPTIMAL and rep.mip_gap == 0.0
+    assert rep.objective == pytest.approx(2 + 2 * 4)
+    assert rep.duals is not None
+    assert rep.duals[m.cap] == pytest.approx(2.0)  # one more unit of budget goes to south: +2
+
+
+def test_infeasible_lp_iis_names_rules() -> None:
+    m = _lp(cap=3.0)
+    rep = solve_model(m)
+    assert rep.status == Status.INFEASIBLE and math.isnan(rep.objective)
+    method, conflicts = diagnose_infeasibility(m, label=str.upper)
+    assert method == "iis"
+    rules = {c.rule for c in conflicts}
+    assert rules == {"shared budget", "minimum use of region NORTH", "minimum use of region SOUTH"}
+
+
+def test_elastic_says_how_much_to_bend() -> None:
+    m = _lp(cap=3.0)
+    method, conflicts = diagnose_infeasibility(m, method="elastic")
+    assert method == "elastic"
+    assert sum(c.violation for c in conflicts) == pytest.approx(1.0)
+
+
+def test_mip_status_and_gap() -> None:
+    m = pyo.ConcreteModel()
+    m.I = pyo.RangeSet(1, 6)
+    w = {1: 3, 2: 4, 3: 5, 4: 6, 5: 7, 6: 8}
+    m.z = pyo.Var(m.I, within=pyo.Binary)
+    m.c = pyo.Constraint(expr=sum(w[i] * m.z[i] for i in m.I) <= 17)
+    m.o = pyo.Objective(expr=sum((w[i] + 1) * m.z[i] for i in m.I), sense=pyo.maximize)
+    rep = solve_model(m)
+    assert rep.status == Status.OPTIMAL
+    # brute force
+    import itertools
+
+    best = max(
+        sum((w[i] + 1) * b for i, b in zip(w, bits, strict=True))
+        for bits in itertools.product([0, 1], repeat=6)
+        if sum(w[i] * b for i, b in zip(w, bits, strict=True)) <= 17
+    )
+    assert rep.objective == pytest.approx(best)
+    assert rep.duals is None
+
+
+def test_unbounded() -> None:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var(within=pyo.NonNegativeReals)
+    m.o = pyo.Objective(expr=m.x, sense=pyo.maximize)
+    assert solve_model(m).status == Status.UNBOUNDED
+
+
+def test_unknown_solver_says_how_to_install() -> None:
+    with pytest.raises(SolverUnavailableError) as info:
+        solve_model(_lp(6.0), SolveOptions(solver="no_such_solver_xyz"))
+    assert "install" in str(info.value)
+
+
+def test_bad_options() -> None:
+    with pytest.raises(InputError) as info:
+        SolveOptions(time_limit=-1)
+    assert info.value.field == "time_limit"
+    with pytest.raises(InputError):
+        SolveOptions(mip_gap=2.0)
+
+
+def test_describe_constraint_without_doc() -> None:
+    m = pyo.ConcreteModel()
+    m.x = pyo.Var()
+    m.c = pyo.Constraint(["a"], rule=lambda m, i: m.x >= 0)
+    assert describe_constraint(m.c["a"]) == "c[a]"
