@@ -46,8 +46,10 @@ class ScheduleResult:
         Phases (rows, e.g. ``"years 1–5"``) × partners: ratio in percent —
         the table to paste into an agreement.
     npv
-        Per partner: ``cost_10k_cny``, ``target_npv_10k_cny``,
-        ``npv_10k_cny`` (achieved), ``net_npv_10k_cny``, ``payback_year``.
+        Per partner: ``target_share_pct``, ``cost_10k_cny``,
+        ``target_npv_10k_cny``, ``npv_10k_cny`` (achieved), ``npv_gap_10k_cny``
+        (achieved − target; non-zero only after rounding or binding bounds),
+        ``net_npv_10k_cny``, ``payback_year``.
     yearly
         Years × partners: receipts in 万元 (undiscounted).
     model
@@ -249,10 +251,11 @@ def sharing_schedule(
         ok = cum.index[cum[i] >= c[i] - 1e-9]
         payback[i] = int(ok[0]) if len(ok) else None
     npv_table = pd.DataFrame({
-        "target_share": a,
+        "target_share_pct": 100 * a,
         "cost_10k_cny": c,
         "target_npv_10k_cny": tgt,
         "npv_10k_cny": npv,
+        "npv_gap_10k_cny": npv - tgt,
         "net_npv_10k_cny": npv - c,
         "payback_year": pd.Series(payback, dtype="object"),
     })
