@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import pyomo.environ as pyo
@@ -43,7 +43,7 @@ __all__ = [
 ]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """Outcome of a solve, as a planner needs to read it."""
 
     OPTIMAL = "optimal"
@@ -264,7 +264,7 @@ def _solve_legacy(model: pyo.ConcreteModel, opts: SolveOptions, mip: bool) -> So
     for key in ("time_limit", "mip_gap", "threads"):
         val = getattr(opts, key)
         if val is not None and key in names:
-            solver.options[names[key]] = val if key != "time_limit" or name != "glpk" else int(math.ceil(val))
+            solver.options[names[key]] = val if key != "time_limit" or name != "glpk" else math.ceil(val)
     for k, v in opts.options.items():
         solver.options[k] = v
     if not mip and not hasattr(model, "dual"):

@@ -9,11 +9,11 @@ from regionopt.land import LEDGERS, PLATFORM, LandQuotaProblem, LandQuotaResult
 TOL = 1e-5
 
 
-def _need(p, led):  # noqa: ANN001, ANN202
+def _need(p, led):
     return {"construction": p.land_mu, "area": p.farmland_mu, "paddy": p.paddy_mu, "grain": p.grain_100kg}[led]
 
 
-def _yield(t, led):  # noqa: ANN001, ANN202
+def _yield(t, led):
     return {"construction": t.construction_per_mu, "area": t.area_per_mu, "paddy": t.paddy_per_mu, "grain": t.grain_100kg_per_mu}[led]
 
 

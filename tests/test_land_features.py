@@ -30,7 +30,7 @@ def _two_period_frames(banking_alloc_period: int) -> dict:
     pr = f["projects"].copy()
     pr["period"] = [2, 2, 1]
     al = pd.DataFrame(
-        [("A", l, 500.0, banking_alloc_period) for l in ("construction", "area", "paddy", "grain")]
+        [("A", led, 500.0, banking_alloc_period) for led in ("construction", "area", "paddy", "grain")]
         + [("A", "construction", 0.0, 2)],
         columns=["region", "ledger", "amount", "period"],
     )
@@ -59,7 +59,7 @@ def test_yibu_dingzhan_limits_next_period_occupation() -> None:
         regions=pd.DataFrame([r.model_dump() for r in inp.regions.values()]).set_index("region"),
         provinces=pd.DataFrame([r.model_dump() for r in inp.provinces.values()]).set_index("province"),
         projects=allp,
-        allocations=pd.DataFrame([(r, l, a, t) for (r, l, t), a in inp.allocations.items()], columns=["region", "ledger", "amount", "period"]),
+        allocations=pd.DataFrame([(r, led, a, t) for (r, led, t), a in inp.allocations.items()], columns=["region", "ledger", "amount", "period"]),
         reserves=pd.DataFrame([r.model_dump() for r in inp.reserves.values()]),
     )
     res = LandQuotaProblem.from_frames(**frames, settings={"yibu_dingzhan": True, "platform": False}).solve(autarky=False)
@@ -80,7 +80,7 @@ def test_spread_and_gini_caps_hold() -> None:
     base = random_instance(8, 2, seed=11, red_lines=False)
     free = base.solve(autarky=False)
 
-    def per_capita(res) -> pd.Series:  # noqa: ANN001
+    def per_capita(res) -> pd.Series:
         land = res.projects.groupby("region")["realised_land_mu"].sum()
         pop = pd.Series({r: base.inputs.regions[r].population_10k for r in base.inputs.regions})
         return (land.reindex(pop.index, fill_value=0.0) / pop).astype(float)

@@ -37,7 +37,7 @@ def tiny_frames() -> dict:
     return dict(regions=regions, projects=projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs)
 
 
-def _raises(match_table: str, match_row, match_field: str | None, **changes) -> InputError:  # noqa: ANN001
+def _raises(match_table: str, match_row, match_field: str | None, **changes) -> InputError:
     f = tiny_frames()
     f.update(changes)
     with pytest.raises(InputError) as info:
@@ -158,7 +158,7 @@ def test_infeasible_mip_gets_elastic_diagnosis() -> None:
     assert "Aville (A)" in text
 
 
-def test_excel_template_roundtrip(tmp_path) -> None:  # noqa: ANN001
+def test_excel_template_roundtrip(tmp_path) -> None:
     path = write_template(tmp_path / "template.xlsx")
     sheets = pd.read_excel(path, sheet_name=None)
     assert {"regions", "projects", "pairs", "settings", "README"} <= set(sheets)
@@ -180,7 +180,7 @@ def test_excel_template_roundtrip(tmp_path) -> None:  # noqa: ANN001
     assert prob.solve().welfare == pytest.approx(direct.welfare, rel=1e-9)
 
 
-def test_excel_missing_sheet(tmp_path) -> None:  # noqa: ANN001
+def test_excel_missing_sheet(tmp_path) -> None:
     f = tiny_frames()
     with pd.ExcelWriter(tmp_path / "bad.xlsx") as xw:
         f["regions"].to_excel(xw, sheet_name="regions")

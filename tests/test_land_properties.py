@@ -28,7 +28,7 @@ instances = st.builds(
 )
 
 
-def _solve_or_infeasible(problem):  # noqa: ANN001, ANN202
+def _solve_or_infeasible(problem):
     from regionopt import InfeasibleError
 
     try:
@@ -41,7 +41,7 @@ def _solve_or_infeasible(problem):  # noqa: ANN001, ANN202
 
 @SETTINGS
 @given(instances)
-def test_plan_rules_hold_and_trade_never_hurts(problem) -> None:  # noqa: ANN001
+def test_plan_rules_hold_and_trade_never_hurts(problem) -> None:
     res = _solve_or_infeasible(problem)
     if res is None:
         return
@@ -54,7 +54,7 @@ def test_plan_rules_hold_and_trade_never_hurts(problem) -> None:  # noqa: ANN001
 
 @SETTINGS
 @given(instances)
-def test_complementary_slackness(problem) -> None:  # noqa: ANN001
+def test_complementary_slackness(problem) -> None:
     """A positive quota price only where the balance is tight; prices are never negative."""
     res = _solve_or_infeasible(problem)
     if res is None:
@@ -68,7 +68,7 @@ def test_complementary_slackness(problem) -> None:  # noqa: ANN001
 
 @SETTINGS
 @given(instances)
-def test_price_is_marginal_value_of_quota(problem) -> None:  # noqa: ANN001
+def test_price_is_marginal_value_of_quota(problem) -> None:
     """The reported price equals the welfare gain of one more unit (finite difference), where the basis is stable."""
     res = _solve_or_infeasible(problem)
     if res is None:
@@ -90,7 +90,7 @@ def test_price_is_marginal_value_of_quota(problem) -> None:  # noqa: ANN001
 
 @SETTINGS
 @given(st.integers(0, 10_000), st.integers(3, 7))
-def test_binary_projects_are_all_or_nothing_and_bounded_by_lp(seed, n) -> None:  # noqa: ANN001
+def test_binary_projects_are_all_or_nothing_and_bounded_by_lp(seed, n) -> None:
     cont = random_instance(n, 2, seed=seed, red_lines=False)
     binp = cont.with_settings(binary_projects=True)
     rc = cont.solve(autarky=False)

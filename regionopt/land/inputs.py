@@ -20,6 +20,7 @@ from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowMo
 from .pricing import FARMLAND_LEDGERS, LEDGERS, StatutoryPrice
 
 __all__ = [
+    "TABLES",
     "AllocationRow",
     "ExportCapRow",
     "LandInputs",
@@ -29,7 +30,6 @@ __all__ = [
     "ProvinceRow",
     "RegionRow",
     "ReserveRow",
-    "TABLES",
 ]
 
 _Period = Field(default=1, ge=1, description="planning period (1, 2, ...); default 1")
@@ -337,11 +337,11 @@ def build_inputs(
             if pr.min_amount > 0 and not st.bilateral:
                 raise InputError("a forced minimum flow needs the bilateral channel open", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
             for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
-                key = (pr.seller, pr.buyer, led)
-                if key in prs:
+                arc = (pr.seller, pr.buyer, led)
+                if arc in prs:
                     raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
                 if pr.allowed:
-                    prs[key] = pr
+                    prs[arc] = pr
 
     caps: dict[tuple[str, str], float] = {}
     if export_caps is not None and len(export_caps):
@@ -383,10 +383,10 @@ def build_inputs(
         p.farmland_floor_mu is not None for p in provs.values()
     )
     if farm_needed:
-        for p in provs.values():
-            if p.farmland_mu is None:
-                missing = [r.region for r in regs.values() if r.province == p.province and r.farmland_mu is None]
-                if missing and (st.national_floor_mu is not None or p.farmland_floor_mu is not None):
+        for pv in provs.values():
+            if pv.farmland_mu is None:
+                missing = [r.region for r in regs.values() if r.province == pv.province and r.farmland_mu is None]
+                if missing and (st.national_floor_mu is not None or pv.farmland_floor_mu is not None):
                     raise InputError(
                         "a farmland red line needs the province's farmland (provinces.farmland_mu) or every region's farmland_mu",
                         table="regions", row=missing[0], field="farmland_mu",

@@ -6,6 +6,7 @@ Component names here are the names used on the formulation page.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -73,7 +74,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     for k in K:
         tiers_of[k[0]].append(k)
 
-    def _potential(m_: pyo.ConcreteModel, r: str, k: str) -> object:
+    def _potential(m_: pyo.ConcreteModel, r: str, k: str) -> Any:
         return sum(m_.g[r, k, t] for t in T) <= inp.reserves[(r, k)].potential_mu
 
     m.reserve_potential = pyo.Constraint(m.K, rule=_potential, doc="reclamation potential of {0}, tier {1}")
@@ -100,7 +101,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
 
     if st.within_province:
 
-        def _pool_clear(m_: pyo.ConcreteModel, p: str, led: str, t: int) -> object:
+        def _pool_clear(m_: pyo.ConcreteModel, p: str, led: str, t: int) -> Any:
             rs = regions_in[p]
             if len(rs) < 2:
                 return pyo.Constraint.Skip
@@ -126,7 +127,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     payout = {led: st.statutory.unit_price(led, st.platform_payout_coefficient) for led in FARMLAND_LEDGERS}
     if st.platform:
 
-        def _plat_clear(m_: pyo.ConcreteModel, led: str, t: int) -> object:
+        def _plat_clear(m_: pyo.ConcreteModel, led: str, t: int) -> Any:
             if led not in FARMLAND_LEDGERS:
                 return pyo.Constraint.Skip
             return sum(m_.plat_sell[r, led, t] for r in R) == sum(
@@ -141,7 +142,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     bank_set = set(bank_keys)
 
     # ---------------------------------------------------------------- balances
-    def inflow(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def inflow(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         e = sum(m_.x[a, t] for a in in_arcs.get((r, led), []))
         if st.within_province:
             e += m_.pool_in[r, led, t]
@@ -149,7 +150,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
             e += m_.plat_buy[r, led, t]
         return e
 
-    def outflow(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def outflow(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         e = sum(m_.x[a, t] for a in out_arcs.get((r, led), []))
         if st.within_province:
             e += m_.pool_out[r, led, t]
@@ -157,13 +158,13 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
             e += m_.plat_sell[r, led, t]
         return e
 
-    def use(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def use(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         return sum(ledger_need(proj[j], led) * m_.y[j] for j in projects_at.get((r, t), []))
 
-    def gen(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def gen(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         return sum(reserve_yield(inp.reserves[k], led) * m_.g[k[0], k[1], t] for k in tiers_of.get(r, []))
 
-    def _balance(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def _balance(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         body = use(m_, r, led, t) + outflow(m_, r, led, t) - gen(m_, r, led, t) - inflow(m_, r, led, t)
         if (r, led, t) in bank_set:
             body += m_.bank[r, led, t]
@@ -176,7 +177,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     m.balance = pyo.Constraint(m.R, m.L, m.T, rule=_balance, doc="quota balance of {1} in {0}, period {2}")
 
     # ---------------------------------------------------------------- red lines
-    def farmland_change(m_: pyo.ConcreteModel, regions: list[str], t_upto: int) -> object:
+    def farmland_change(m_: pyo.ConcreteModel, regions: list[str], t_upto: int) -> Any:
         e = 0
         for r in regions:
             for t in T:
@@ -186,7 +187,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
                 e += sum(inp.reserves[k].area_per_mu * m_.g[k[0], k[1], t] for k in tiers_of.get(r, []))
         return e
 
-    def net_cross_exports(m_: pyo.ConcreteModel, p: str, t_upto: int) -> object:
+    def net_cross_exports(m_: pyo.ConcreteModel, p: str, t_upto: int) -> Any:
         e = 0
         for a in A:
             if a[2] != "area":
@@ -216,7 +217,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
             return pr.farmland_mu
         return sum(inp.regions[r].farmland_mu or 0.0 for r in regions_in[p])
 
-    def _red_prov(m_: pyo.ConcreteModel, p: str, t: int) -> object:
+    def _red_prov(m_: pyo.ConcreteModel, p: str, t: int) -> Any:
         floor = inp.provinces[p].farmland_floor_mu
         if floor is None:
             return pyo.Constraint.Skip
@@ -229,7 +230,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
 
     m.red_line_province = pyo.Constraint(m.P, m.T, rule=_red_prov, doc="farmland red line of province {0}, period {1}")
 
-    def _red_region(m_: pyo.ConcreteModel, r: str, t: int) -> object:
+    def _red_region(m_: pyo.ConcreteModel, r: str, t: int) -> Any:
         rr = inp.regions[r]
         if rr.farmland_floor_mu is None:
             return pyo.Constraint.Skip
@@ -243,7 +244,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     if st.national_floor_mu is not None:
         total_base = sum(farmland_base(p) for p in P)
 
-        def _red_nat(m_: pyo.ConcreteModel, t: int) -> object:
+        def _red_nat(m_: pyo.ConcreteModel, t: int) -> Any:
             lhs = farmland_change(m_, R, t)
             if isinstance(lhs, (int, float)):
                 return pyo.Constraint.Skip
@@ -254,7 +255,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     # ---------------------------------------------------------------- channel rules
     caps = inp.export_caps
 
-    def _export_cap(m_: pyo.ConcreteModel, r: str, led: str) -> object:
+    def _export_cap(m_: pyo.ConcreteModel, r: str, led: str) -> Any:
         if (r, led) not in caps:
             return pyo.Constraint.Skip
         e = sum(outflow(m_, r, led, t) for t in T)
@@ -264,7 +265,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
 
     m.export_cap = pyo.Constraint(m.R, m.L, rule=_export_cap, doc="export cap of {1} for seller {0}")
 
-    def _import_cap(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> object:
+    def _import_cap(m_: pyo.ConcreteModel, r: str, led: str, t: int) -> Any:
         beta = inp.regions[r].import_share_cap
         if beta is None:
             return pyo.Constraint.Skip
@@ -288,7 +289,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     m._charge = charge
     m._payout = payout
 
-    def _budget(m_: pyo.ConcreteModel, r: str) -> object:
+    def _budget(m_: pyo.ConcreteModel, r: str) -> Any:
         bud = inp.regions[r].budget_10k_cny
         if bud is None:
             return pyo.Constraint.Skip
@@ -307,7 +308,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     # ---------------------------------------------------------------- 以补定占
     if st.yibu_dingzhan:
 
-        def _ybdz(m_: pyo.ConcreteModel, p: str, t: int) -> object:
+        def _ybdz(m_: pyo.ConcreteModel, p: str, t: int) -> Any:
             occ = sum(proj[j].farmland_mu * m_.y[j] for r in regions_in[p] for j in projects_at.get((r, t), []))
             if isinstance(occ, (int, float)):
                 return pyo.Constraint.Skip
@@ -328,7 +329,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     for j in J:
         land_of[proj[j].region].append(j)
 
-    def _min_demand(m_: pyo.ConcreteModel, r: str) -> object:
+    def _min_demand(m_: pyo.ConcreteModel, r: str) -> Any:
         a = inp.regions[r].min_demand_share
         total = sum(proj[j].land_mu for j in land_of.get(r, []))
         if not a or total <= 0:
@@ -337,7 +338,7 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
 
     m.min_development = pyo.Constraint(m.R, rule=_min_demand, doc="minimum development guarantee of {0}")
 
-    def per_capita(m_: pyo.ConcreteModel, r: str) -> object:
+    def per_capita(m_: pyo.ConcreteModel, r: str) -> Any:
         pop = inp.regions[r].population_10k or 1.0
         return sum(proj[j].land_mu * m_.y[j] for j in land_of.get(r, [])) / pop
 

@@ -86,8 +86,8 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
                     net = {r: _val(m.pool_out[r, led, t]) - _val(m.pool_in[r, led, t]) for r in rs}
                     for r in rs:
                         cost_paid[r] += st.intra_cost_10k_cny_per_unit * _val(m.pool_out[r, led, t])
-                    sellers = [[r, v] for r, v in net.items() if v > _EPS]
-                    buyers = [[r, -v] for r, v in net.items() if v < -_EPS]
+                    sellers: list[list[Any]] = [[r, v] for r, v in net.items() if v > _EPS]
+                    buyers: list[list[Any]] = [[r, -v] for r, v in net.items() if v < -_EPS]
                     if not sellers or not buyers:
                         continue
                     price = pool_price(p, led, t)
@@ -130,10 +130,10 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     # projects ----------------------------------------------------------------
     prow = []
     value_r: dict[str, float] = defaultdict(float)
-    for j, pr in sorted(inp.projects.items()):
-        s = min(max(_val(m.y[j]), 0.0), 1.0)
-        prow.append((j, pr.region, pr.period, pr.land_mu, s, s * pr.land_mu, s * pr.value_10k_cny))
-        value_r[pr.region] += s * pr.value_10k_cny
+    for j, pj in sorted(inp.projects.items()):
+        share = min(max(_val(m.y[j]), 0.0), 1.0)
+        prow.append((j, pj.region, pj.period, pj.land_mu, share, share * pj.land_mu, share * pj.value_10k_cny))
+        value_r[pj.region] += share * pj.value_10k_cny
     projects = pd.DataFrame(
         prow, columns=["project", "region", "period", "land_mu", "realised_share", "realised_land_mu", "realised_value_10k_cny"]
     ).set_index("project")
@@ -141,11 +141,11 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     # reclamation -------------------------------------------------------------
     rrow = []
     recl_r: dict[str, float] = defaultdict(float)
-    for (r, k), tier in sorted(inp.reserves.items()):
+    for (r, tier_id), tier in sorted(inp.reserves.items()):
         for t in T:
-            g = _val(m.g[r, k, t])
+            g = _val(m.g[r, tier_id, t])
             if g > _EPS:
-                rrow.append((r, k, t, g, g * tier.cost_10k_cny_per_mu))
+                rrow.append((r, tier_id, t, g, g * tier.cost_10k_cny_per_mu))
                 recl_r[r] += g * tier.cost_10k_cny_per_mu
     reclamation = pd.DataFrame(rrow, columns=["region", "tier", "period", "reclaimed_mu", "cost_10k_cny"])
 
@@ -154,14 +154,14 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     red = getattr(m, "red_line_province", None)
     for p in sorted(inp.provinces):
         rs = [r for r in R if prov_of[r] == p]
-        pr = inp.provinces[p]
-        base = pr.farmland_mu if pr.farmland_mu is not None else sum(inp.regions[r].farmland_mu or 0.0 for r in rs)
+        prv = inp.provinces[p]
+        base = prv.farmland_mu if prv.farmland_mu is not None else sum(inp.regions[r].farmland_mu or 0.0 for r in rs)
         occ = rec = 0.0
         for t in T:
             occ += sum(ledger_need(inp.projects[j], "area") * _val(m.y[j]) for j in inp.projects if inp.projects[j].region in rs and inp.projects[j].period == t)
             rec += sum(tier.area_per_mu * _val(m.g[r, k, t]) for (r, k), tier in inp.reserves.items() if r in rs)
             retained = base - occ + rec
-            floor = pr.farmland_floor_mu
+            floor = prv.farmland_floor_mu
             eff_floor = floor
             if floor is not None and st.red_line_follows_trade and red is not None and (p, t) in red:
                 eff_floor = floor + (retained - base) - _val(red[p, t].body)  # + net cross-province exports
