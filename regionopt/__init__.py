@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from .datasets import DeltaData, load_delta
 from .errors import Conflict, InfeasibleError, InputError, RegionoptError, SolverUnavailableError
+from .land import LandQuotaProblem, LandQuotaResult, LandSettings
 from .solve import SolveOptions, SolveReport, Status
 
 __version__ = "0.1.0"
@@ -23,6 +24,9 @@ __all__ = [
     "DeltaData",
     "InfeasibleError",
     "InputError",
+    "LandQuotaProblem",
+    "LandQuotaResult",
+    "LandSettings",
     "RegionoptError",
     "SolveOptions",
     "SolveReport",
