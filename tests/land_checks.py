@@ -91,6 +91,19 @@ def assert_plan_valid(problem: LandQuotaProblem, res: LandQuotaResult) -> None:
                 if bp == p:
                     eff -= fr["amount"]
         assert retained >= eff - 1e-4 * max(1.0, abs(eff)) - 1e-3, f"red line of {p} violated: {retained} < {eff}"
+    # 3b. regional and national red lines
+    occ: dict[str, float] = defaultdict(float)
+    rec: dict[str, float] = defaultdict(float)
+    for j, row in res.projects.iterrows():
+        occ[row["region"]] += inp.projects[j].farmland_mu * row["realised_share"]
+    for _, row in res.reclamation.iterrows():
+        rec[row["region"]] += inp.reserves[(row["region"], row["tier"])].area_per_mu * row["reclaimed_mu"]
+    for r, reg in inp.regions.items():
+        if reg.farmland_floor_mu is not None:
+            assert (reg.farmland_mu or 0.0) - occ[r] + rec[r] >= reg.farmland_floor_mu - 1e-4
+    if st.national_floor_mu is not None:
+        total = res.farmland.xs(max(inp.periods), level="period")["retained_mu"].sum()
+        assert total >= st.national_floor_mu - 1e-3
     # 4. project shares within bounds, reclamation within potential
     assert (res.projects["realised_share"] >= -TOL).all() and (res.projects["realised_share"] <= 1 + TOL).all()
     if len(res.reclamation):

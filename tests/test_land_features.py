@@ -216,3 +216,28 @@ def test_to_pyomo_has_named_components() -> None:
                  "red_line_province", "red_line_national", "welfare"):
         assert hasattr(m, name), name
     assert isinstance(m.welfare, pyo.Objective)
+
+
+def test_default_coefficients_follow_province_codes() -> None:
+    f = tiny_frames()
+    regs = f["regions"].copy()
+    regs["province"] = ["310000", "310000", "340000"]
+    # no provinces table: Shanghai gets its verified coefficient 2, Anhui none
+    prob = LandQuotaProblem.from_frames(regs, f["projects"], allocations=f["allocations"], reserves=f["reserves"])
+    assert prob.inputs.provinces["310000"].platform_coefficient == 2.0
+    assert prob.inputs.provinces["340000"].platform_coefficient is None
+    # an explicit empty cell means no platform purchases
+    prov = pd.DataFrame({"platform_coefficient": [np.nan, np.nan]}, index=pd.Index(["310000", "340000"], name="province"))
+    prob2 = LandQuotaProblem.from_frames(regs, f["projects"], provinces=prov)
+    assert prob2.inputs.provinces["310000"].platform_coefficient is None
+
+
+def test_regional_and_national_red_lines_hold() -> None:
+    base = random_instance(8, 2, seed=21, red_lines=False)
+    free = base.solve(autarky=False)
+    total = free.farmland["retained_mu"].sum()
+    nat = base.with_settings(national_floor_mu=float(total) + 500.0)
+    res = nat.solve(autarky=False)
+    assert res.farmland["retained_mu"].sum() >= total + 500.0 - 1e-3
+    assert res.welfare <= free.welfare + 1e-6
+    assert_plan_valid(nat, res)

@@ -3,7 +3,13 @@
 from .example import delta_example, delta_example_frames, random_instance
 from .excel import write_template
 from .inputs import LandInputs, LandSettings
-from .pricing import DELTA_COEFFICIENTS, LEDGER_UNITS, LEDGERS, StatutoryPrice
+from .pricing import (
+    DELTA_COEFFICIENTS,
+    LEDGER_UNITS,
+    LEDGERS,
+    VERIFIED_COEFFICIENTS,
+    StatutoryPrice,
+)
 from .problem import LandQuotaProblem
 from .readback import PLATFORM
 from .results import LandQuotaResult
@@ -13,6 +19,7 @@ __all__ = [
     "LEDGERS",
     "LEDGER_UNITS",
     "PLATFORM",
+    "VERIFIED_COEFFICIENTS",
     "LandInputs",
     "LandQuotaProblem",
     "LandQuotaResult",

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
 from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowModel, validate_table
-from .pricing import FARMLAND_LEDGERS, LEDGERS, StatutoryPrice
+from .pricing import FARMLAND_LEDGERS, LEDGERS, VERIFIED_COEFFICIENTS, StatutoryPrice
 
 __all__ = [
     "TABLES",
@@ -56,7 +56,7 @@ class ProvinceRow(RowModel):
     name: str | None = Field(default=None, description="display name")
     farmland_mu: OptNonNegFloat = Field(default=None, description="current farmland, mu (default: sum over its regions)")
     farmland_floor_mu: OptNonNegFloat = Field(default=None, description="provincial farmland red line (耕地保有量), mu")
-    platform_coefficient: OptNonNegFloat = Field(default=None, description="buyer coefficient of the statutory price; empty = may not buy from the national platform")
+    platform_coefficient: OptNonNegFloat = Field(default=None, description="buyer coefficient of the statutory price; empty cell = may not buy from the national platform; column absent = the verified coefficient of the province code")
     prior_added_mu: OptNonNegFloat = Field(default=None, description="net farmland added in the year before period 1, mu (以补定占 limit for period 1)")
 
 
@@ -267,6 +267,10 @@ def build_inputs(
     if not regs:
         raise InputError("at least one region is required", table="regions")
 
+    # Without a platform_coefficient column, provinces get the verified statutory
+    # coefficient of their GB/T 2260 code (none for unverified tiers). An explicit
+    # empty cell means: this province may not buy from the platform.
+    has_coef = provinces is not None and "platform_coefficient" in provinces.columns
     if provinces is not None and len(provinces):
         prov_rows = validate_table(provinces, ProvinceRow, "provinces", index_field="province")
         provs = {p.province: p for p in prov_rows}
@@ -277,6 +281,10 @@ def build_inputs(
             if provinces is not None and len(provinces):
                 raise InputError(f"province {r.province!r} is not in the provinces table", table="regions", row=r.region, field="province", value=r.province)
             provs[r.province] = ProvinceRow(province=r.province)
+    if not has_coef:
+        provs = {
+            k: v.model_copy(update={"platform_coefficient": VERIFIED_COEFFICIENTS.get(k)}) for k, v in provs.items()
+        }
 
     # projects
     proj_rows = validate_table(projects, ProjectRow, "projects", index_field="project")

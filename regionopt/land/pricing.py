@@ -29,7 +29,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["DELTA_COEFFICIENTS", "LEDGERS", "LEDGER_UNITS", "StatutoryPrice"]
+__all__ = ["DELTA_COEFFICIENTS", "LEDGERS", "LEDGER_UNITS", "VERIFIED_COEFFICIENTS", "StatutoryPrice"]
 
 #: The four ledgers: construction-land quota and the three farmland ledgers
 #: (面积 / 水田 / 产能).
@@ -43,9 +43,16 @@ LEDGER_UNITS: dict[str, str] = {
     "grain": "100 kg grain capacity",
 }
 
-#: Verified buyer-province coefficients for the four Delta provinces
-#: (province code -> coefficient). Anhui (340000) is deliberately absent.
-DELTA_COEFFICIENTS: dict[str, float] = {"310000": 2.0, "320000": 1.5, "330000": 1.5}
+#: Verified buyer-province coefficients by GB/T 2260 province code (POLICY.md):
+#: Beijing, Shanghai 2; Tianjin, Jiangsu, Zhejiang, Guangdong 1.5; Liaoning,
+#: Fujian, Shandong 1. Unverified tiers (Anhui's among them) are absent.
+VERIFIED_COEFFICIENTS: dict[str, float] = {
+    "110000": 2.0, "310000": 2.0,
+    "120000": 1.5, "320000": 1.5, "330000": 1.5, "440000": 1.5,
+    "210000": 1.0, "350000": 1.0, "370000": 1.0,
+}
+#: The verified coefficients of the four Delta provinces. Anhui (340000) is deliberately absent.
+DELTA_COEFFICIENTS: dict[str, float] = {k: VERIFIED_COEFFICIENTS[k] for k in ("310000", "320000", "330000")}
 
 _Pos = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
