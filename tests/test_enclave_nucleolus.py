@@ -148,3 +148,15 @@ def test_nucleolus_sixteen_players_fast_and_sparse():
     assert x.attrs["kohlberg"].holds
     assert x.attrs["rows_generated"] < 0.02 * x.attrs["all_rows"]
     assert secs < 10
+
+
+@pytest.mark.parametrize("n", [4, 8, 10])
+def test_degenerate_games_with_many_ties(n):
+    masks = np.arange(1 << n)
+    # unanimity game of players 0 and 1: they split 1, every other player is null
+    u = CooperativeGame([f"P{i}" for i in range(n)], ((masks & 3) == 3).astype(float))
+    x = nucleolus(u)
+    np.testing.assert_allclose(x.to_numpy(), [0.5, 0.5] + [0.0] * (n - 2), atol=1e-8)
+    # symmetric majority game: equal split
+    maj = CooperativeGame([f"P{i}" for i in range(n)], (popcounts(n) > n // 2).astype(float))
+    np.testing.assert_allclose(nucleolus(maj).to_numpy(), np.full(n, 1 / n), atol=1e-8)

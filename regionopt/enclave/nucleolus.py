@@ -56,18 +56,26 @@ class _SeqResult:
 
 
 class _Rank:
-    """Incremental rank of a set of 0/1 vectors."""
+    """Incremental rank of a set of vectors (kept as an orthonormal row basis)."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.basis = np.zeros((0, n))
 
+    def add_many(self, vecs: np.ndarray) -> int:
+        """Add rows; return how much the rank grew."""
+        if vecs.size == 0 or self.rank >= self.n:
+            return 0
+        cand = np.vstack([self.basis, np.atleast_2d(vecs)])
+        _u, sv, vt = np.linalg.svd(cand, full_matrices=False)
+        r = int(np.sum(sv > 1e-9 * max(1.0, float(sv[0]))))
+        grew = r - self.rank
+        if grew > 0:
+            self.basis = vt[:r]
+        return grew
+
     def add(self, vec: np.ndarray) -> bool:
-        cand = np.vstack([self.basis, vec])
-        if np.linalg.matrix_rank(cand, tol=1e-9) > self.basis.shape[0]:
-            self.basis = cand
-            return True
-        return False
+        return self.add_many(np.atleast_2d(vec)) > 0
 
     @property
     def rank(self) -> int:
@@ -199,6 +207,26 @@ def _sequential(
                 vec = np.zeros(n)
                 vec[i] = 1.0
                 rank.add(vec)
+        # Coalitions tight at t whose vector lies in the span of what is fixed have a constant
+        # excess (= t) from now on: fix them too, or they would stall the next stages.
+        if rank.rank < n:
+            e_now = v - subset_sums(x)
+            tight = np.flatnonzero(free & (np.abs(e_now - t) <= tol_abs)).astype(np.int64)
+            if tight.size:
+                _u, _s, vt = np.linalg.svd(rank.basis)
+                null = vt[rank.rank:].T
+                rows_of = {int(m): r for r, m in enumerate(row_mask)}
+                for lo_i in range(0, tight.size, 65536):
+                    chunk = tight[lo_i: lo_i + 65536]
+                    in_span = chunk[np.max(np.abs(_bits(chunk, n) @ null), axis=1) <= 1e-9]
+                    free[in_span] = False
+                    fixed_now.extend(int(m) for m in in_span)
+                    for m in in_span:
+                        r = rows_of.get(int(m))
+                        if r is not None:
+                            lp.set_coeff(int(r), n, 0.0)
+                            val = float(v[m]) - t
+                            lp.set_row_bounds(int(r), val, val)
         res.stages.append(_StageLog(t, fixed_now, res.rows, solves))
         res.x = x.copy()
         if stop_after_first or rank.rank >= n or not free.any():
@@ -276,15 +304,10 @@ def kohlberg_check(
         collection = np.concatenate([collection, level])
         if collection.size > max_columns:
             raise RegionoptError("Kohlberg check: too many tied coalitions to verify")
-        for m in level[: 4 * n]:
-            rank.add(_bits(np.array([m]), n)[0])
+        for lo_i in range(0, level.size, 65536):
+            rank.add_many(_bits(level[lo_i: lo_i + 65536], n))
             if rank.rank >= n:
                 break
-        if rank.rank < n and level.size > 4 * n:
-            for m in level[4 * n:]:
-                rank.add(_bits(np.array([m]), n)[0])
-                if rank.rank >= n:
-                    break
         # balancedness LP: Σ λ_S 1_S + Σ_{i in B0} λ_i e_i - μ 1 = 0, λ_S >= 1, λ_i >= 0, μ >= 0
         a = np.hstack([_bits(collection, n).T, np.eye(n)[:, b0], -np.ones((n, 1))])
         k = collection.size
@@ -308,7 +331,8 @@ def _solve(game: CooperativeGame, imputation: bool, method: str, tol: float, ver
     concept = "nucleolus" if imputation else "prenucleolus"
     stages = pd.DataFrame(
         [{"stage": k + 1, "epsilon": s.epsilon,
-          "fixed": [game.coalition_names(m) for m in s.fixed],
+          "fixed": [game.coalition_names(m) for m in s.fixed[:20]] + (["..."] if len(s.fixed) > 20 else []),
+          "n_fixed": len(s.fixed),
           "rows_in_lp": s.rows, "lp_solves": s.solves} for k, s in enumerate(seq.stages)]
     )
     attrs = {"method": method, "stages": stages, "lp_solves": seq.lp_solves,
