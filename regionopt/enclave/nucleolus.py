@@ -222,11 +222,11 @@ def _sequential(
                     free[in_span] = False
                     fixed_now.extend(int(m) for m in in_span)
                     for m in in_span:
-                        r = rows_of.get(int(m))
-                        if r is not None:
-                            lp.set_coeff(int(r), n, 0.0)
+                        row_i = rows_of.get(int(m))
+                        if row_i is not None:
+                            lp.set_coeff(row_i, n, 0.0)
                             val = float(v[m]) - t
-                            lp.set_row_bounds(int(r), val, val)
+                            lp.set_row_bounds(row_i, val, val)
         res.stages.append(_StageLog(t, fixed_now, res.rows, solves))
         res.x = x.copy()
         if stop_after_first or rank.rank >= n or not free.any():
