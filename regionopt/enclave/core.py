@@ -25,7 +25,7 @@ __all__ = ["CoreCheck", "LeastCore", "core_check", "least_core"]
 
 @dataclass
 class CoreCheck:
-    """Result of :func:`core_check`.
+    """Result of :func:`core_check` (formulation: docs/enclave.md, "Core and least core").
 
     Attributes
     ----------
@@ -116,7 +116,7 @@ def core_check(
 
 @dataclass
 class LeastCore:
-    """Result of :func:`least_core`.
+    """Result of :func:`least_core` (formulation: docs/enclave.md, "Core and least core").
 
     Attributes
     ----------

@@ -23,7 +23,7 @@ MU_PER_KM2 = 1500.0  # 1 km² = 100 ha = 1,500 mu (15 mu = 1 ha)
 
 @dataclass
 class EnclaveCase:
-    """A worked case: the game, the illustrative inputs and the sourced facts.
+    """A worked case: the game, the illustrative inputs and the sourced facts (docs/enclave.md, "Worked examples").
 
     Attributes
     ----------

@@ -247,7 +247,7 @@ def _sequential(
 
 @dataclass
 class KohlbergCheck:
-    """Outcome of Kohlberg's criterion for a candidate (pre)nucleolus.
+    """Outcome of Kohlberg's criterion for a candidate (pre)nucleolus (docs/enclave.md, "Nucleolus").
 
     Attributes
     ----------

@@ -49,6 +49,8 @@ CIT_APPORTIONMENT_WEIGHTS = {"revenue": 0.35, "payroll": 0.35, "assets": 0.30}
 class TaxLayers:
     """Which part of each tax stays local, and which local layers take part in the sharing.
 
+    Formulation and sources: docs/enclave.md, "Policy layer".
+
     Parameters
     ----------
     local_share
@@ -196,7 +198,7 @@ def apply_floors_caps(
 
 @dataclass
 class RoundedSplit:
-    """A negotiable ratio and what rounding cost in stability.
+    """A negotiable ratio and what rounding cost in stability (docs/enclave.md, "Policy layer").
 
     Attributes
     ----------

@@ -38,7 +38,7 @@ Phase = tuple[int, int | None]
 
 @dataclass
 class ScheduleResult:
-    """Output of :func:`sharing_schedule`.
+    """Output of :func:`sharing_schedule` (formulation: docs/enclave.md, "Sharing schedule").
 
     Attributes
     ----------
