@@ -120,7 +120,7 @@ class ExportCapRow(RowModel):
 class LandSettings(BaseModel):
     """Scalar switches and parameters of the land-quota model.
 
-    Parameters
+    Attributes
     ----------
     within_province, bilateral, platform
         Which trading channels are open (all three: the trade plan; none: autarky).

@@ -60,7 +60,7 @@ _Pos = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 class StatutoryPrice(BaseModel):
     """Parameters of the statutory charge (all in 万元).
 
-    Parameters
+    Attributes
     ----------
     base_10k_cny_per_mu
         Base price for farmland quantity, 万元/亩 (default 10).
