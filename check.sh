@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 export MPLBACKEND=Agg
+export NO_MKDOCS_2_WARNING=1
 echo "== ruff";   python3 -m ruff check regionopt tests benchmarks
 echo "== mypy";   python3 -m mypy regionopt
 echo "== pytest (unit, property and notebook tests)"
