@@ -166,6 +166,17 @@ def _solve_highs(model: pyo.ConcreteModel, opts: SolveOptions, mip: bool) -> Sol
     if not opt.available():
         raise SolverUnavailableError("highs")
     solver_options = dict(opts.options)
+    if opts.threads is not None:
+        # HiGHS fixes its thread pool at the first solve of the process; a later
+        # solve asking for another size fails unless the scheduler is reset.
+        import highspy
+
+        reset = getattr(highspy.Highs, "resetThreadScheduler", None) or getattr(highspy.Highs, "resetGlobalScheduler", None)
+        if reset is not None:
+            try:
+                reset(True)
+            except TypeError:  # pragma: no cover - signature differs across versions
+                reset()
     t0 = time.perf_counter()
     res = opt.solve(
         model,
@@ -305,6 +316,8 @@ def _solve_legacy(model: pyo.ConcreteModel, opts: SolveOptions, mip: bool) -> So
         bound, gap = obj, 0.0
     else:
         gap = _gap(obj, bound)
+        if has_sol and math.isnan(gap):
+            gap = math.inf  # a solution but no proven bound
     duals = None
     if has_sol and not mip and hasattr(model, "dual"):
         duals = ComponentMap((c, float(model.dual[c])) for c in model.dual)

@@ -57,7 +57,7 @@ class ProvinceRow(RowModel):
     farmland_mu: OptNonNegFloat = Field(default=None, description="current farmland, mu (default: sum over its regions)")
     farmland_floor_mu: OptNonNegFloat = Field(default=None, description="provincial farmland red line (耕地保有量), mu")
     platform_coefficient: OptNonNegFloat = Field(default=None, description="buyer coefficient of the statutory price; empty cell = may not buy from the national platform; column absent = the verified coefficient of the province code")
-    prior_added_mu: OptNonNegFloat = Field(default=None, description="net farmland added in the year before period 1, mu (以补定占 limit for period 1)")
+    prior_added_mu: OptNonNegFloat = Field(default=None, description="net increase of farmland (added minus occupied) in the year before period 1, mu (以补定占 limit for period 1)")
 
 
 class AllocationRow(RowModel):
@@ -102,7 +102,7 @@ class PairRow(RowModel):
     seller: Code = Field(description="selling region code")
     buyer: Code = Field(description="buying region code")
     ledger: OptCode = Field(default=None, description="ledger traded; empty = all four")
-    price_10k_cny_per_unit: OptNonNegFloat = Field(default=None, description="contract price; empty = statutory unit price of the buyer's province (farmland ledgers) or 0")
+    price_10k_cny_per_unit: OptNonNegFloat = Field(default=None, description="contract price, 万元/unit; empty = paid at the market-clearing price (the buyer's shadow price), and counted against budgets at the statutory unit price of the buyer's province (farmland ledgers) or 0")
     cost_10k_cny_per_unit: NonNegFloat = Field(default=0.0, description="transaction cost borne by the buyer, 万元/unit")
     max_amount: OptNonNegFloat = Field(default=None, description="cap on the flow per period, in the ledger's unit")
     min_amount: NonNegFloat = Field(default=0.0, description="contracted minimum flow per period")
@@ -144,8 +144,9 @@ class LandSettings(BaseModel):
     banking
         Unused quota carries to the next period (multi-period runs).
     yibu_dingzhan
-        以补定占: farmland occupied in period t+1 in a province is at most the
-        farmland it added in period t (and ``prior_added_mu`` in period 1).
+        以补定占: farmland occupied in a province in period t+1 is at most the
+        net increase of its farmland in period t (reclaimed minus occupied), and
+        at most ``prior_added_mu`` in period 1.
     per_capita_spread_cap
         Cap on max - min realised project land per capita across regions, mu per
         10,000 persons.
@@ -223,7 +224,7 @@ class LandInputs:
             return f"{nm} ({k})" if nm else k
         if k in self.provinces:
             nm = self.provinces[k].name
-            return f"{nm} ({k})" if nm else f"province {k}"
+            return f"{nm} ({k})" if nm else k
         return k
 
 
@@ -387,6 +388,16 @@ def build_inputs(
             "Use per_capita_spread_cap instead, or raise gini_max_regions knowingly.",
             table="settings", field="gini_cap", value=st.gini_cap,
         )
+    if st.platform:
+        for pv in provs.values():
+            coef_p = pv.platform_coefficient
+            if coef_p is not None and coef_p < st.platform_payout_coefficient:
+                raise InputError(
+                    f"buyer coefficient {coef_p} is below the platform payout coefficient {st.platform_payout_coefficient}: "
+                    "buying from the platform and selling back would be an unbounded arbitrage. "
+                    "Lower settings.platform_payout_coefficient to at most the smallest buyer coefficient.",
+                    table="provinces", row=pv.province, field="platform_coefficient", value=coef_p,
+                )
     farm_needed = st.national_floor_mu is not None or any(
         p.farmland_floor_mu is not None for p in provs.values()
     )

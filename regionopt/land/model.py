@@ -320,9 +320,15 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
             added = sum(
                 inp.reserves[k].area_per_mu * m_.g[k[0], k[1], t - 1] for r in regions_in[p] for k in tiers_of.get(r, [])
             )
-            return occ - added <= 0
+            occ_prev = sum(
+                proj[j].farmland_mu * m_.y[j] for r in regions_in[p] for j in projects_at.get((r, t - 1), [])
+            )
+            return occ - added + occ_prev <= 0
 
-        m.yibu_dingzhan = pyo.Constraint(m.P, m.T, rule=_ybdz, doc="以补定占: farmland occupied in {0}, period {1}, within farmland added the period before")
+        m.yibu_dingzhan = pyo.Constraint(
+            m.P, m.T, rule=_ybdz,
+            doc="以补定占: farmland occupied in {0}, period {1}, within the net farmland increase of the period before",
+        )
 
     # ---------------------------------------------------------------- equity
     land_of: dict[str, list[str]] = defaultdict(list)

@@ -44,7 +44,9 @@ class LandQuotaResult:
     farmland
         Index (province, period): farmland balance against the red line:
         ``baseline_mu, occupied_mu, reclaimed_mu, retained_mu, floor_mu,
-        slack_mu, shadow_price_10k_cny_per_mu``.
+        effective_floor_mu`` (the floor moved by cross-province trade when
+        ``red_line_follows_trade``), ``slack_mu, shadow_price_10k_cny_per_mu``
+        (万元 per mu of red line) and ``binding``.
     welfare
         Total welfare, 万元.
     autarky_welfare
