@@ -266,3 +266,22 @@ def test_threads_can_change_between_solves() -> None:
     b = prob.solve(threads=2, autarky=False)
     assert a.status == b.status == Status.OPTIMAL
     assert a.welfare == pytest.approx(b.welfare, rel=1e-9)
+
+
+def test_equity_penalty_trades_welfare_for_a_smaller_spread() -> None:
+    base = random_instance(8, 2, seed=11, red_lines=False, spread_penalty_10k_cny=0.0)
+    free = base.solve(autarky=False)
+    pen = base.with_settings(spread_penalty_10k_cny=1e5)
+    res = pen.solve(autarky=False)
+
+    def spread(r) -> float:  # noqa: ANN001
+        land = r.projects.groupby("region")["realised_land_mu"].sum()
+        pop = pd.Series({k: v.population_10k for k, v in base.inputs.regions.items()})
+        pc = land.reindex(pop.index, fill_value=0.0) / pop
+        return float(pc.max() - pc.min())
+
+    assert spread(res) <= spread(free) + 1e-9
+    assert res.welfare <= free.welfare + 1e-6
+    assert res.objective <= res.welfare + 1e-9
+    assert any("penalty" in n for n in res.notes)
+    assert_plan_valid(pen, res)

@@ -150,6 +150,9 @@ class LandSettings(BaseModel):
     per_capita_spread_cap
         Cap on max - min realised project land per capita across regions, mu per
         10,000 persons.
+    spread_penalty_10k_cny
+        Optional equity penalty in the objective: 万元 per unit of spread (max -
+        min realised project land per capita, mu per 10,000 persons).
     gini_cap
         Cap on the Gini coefficient of realised land per capita (O(n^2) rows;
         only for at most ``gini_max_regions`` regions).
@@ -171,6 +174,7 @@ class LandSettings(BaseModel):
     banking: bool = True
     yibu_dingzhan: bool = False
     per_capita_spread_cap: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    spread_penalty_10k_cny: float = Field(default=0.0, ge=0, allow_inf_nan=False)
     gini_cap: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
     gini_max_regions: int = Field(default=60, ge=2)
     statutory: StatutoryPrice = StatutoryPrice()
@@ -378,7 +382,7 @@ def build_inputs(
         raise InputError("transport cost per km is set but no distances_km table was given", table="settings", field="transport_cost_10k_cny_per_unit_km")
 
     # rules that need data
-    if st.per_capita_spread_cap is not None or st.gini_cap is not None:
+    if st.per_capita_spread_cap is not None or st.gini_cap is not None or st.spread_penalty_10k_cny > 0:
         for r in regs.values():
             if not r.population_10k:
                 raise InputError("population is needed for per-capita equity rules (and must be > 0)", table="regions", row=r.region, field="population_10k", value=r.population_10k)

@@ -348,11 +348,12 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
         pop = inp.regions[r].population_10k or 1.0
         return sum(proj[j].land_mu * m_.y[j] for j in land_of.get(r, [])) / pop
 
-    if st.per_capita_spread_cap is not None:
+    if st.per_capita_spread_cap is not None or st.spread_penalty_10k_cny > 0:
         m.pc_max = pyo.Var(within=pyo.NonNegativeReals, doc="highest realised land per capita")
         m.pc_min = pyo.Var(within=pyo.NonNegativeReals, doc="lowest realised land per capita")
         m.spread_upper = pyo.Constraint(m.R, rule=lambda m_, r: per_capita(m_, r) <= m_.pc_max, doc="per-capita land of {0} below the maximum")
         m.spread_lower = pyo.Constraint(m.R, rule=lambda m_, r: per_capita(m_, r) >= m_.pc_min, doc="per-capita land of {0} above the minimum")
+    if st.per_capita_spread_cap is not None:
         m.spread_cap = pyo.Constraint(expr=m.pc_max - m.pc_min <= st.per_capita_spread_cap, doc="cap on the spread of per-capita realised land")
 
     if st.gini_cap is not None:
@@ -380,5 +381,6 @@ def build_model(inp: LandInputs) -> pyo.ConcreteModel:
     trade = sum(m._arc_cost[a] * m.x[a, t] for a in A for t in T)
     intra = st.intra_cost_10k_cny_per_unit * sum(m.pool_out[k] for k in pool_keys) if pool_keys else 0
     plat = sum(charge[k] * m.plat_buy[k] for k in buy_keys) - sum(payout[k[1]] * m.plat_sell[k] for k in sell_keys)
-    m.welfare = pyo.Objective(expr=value - recl - trade - intra - plat, sense=pyo.maximize, doc="regional welfare, 万元")
+    penalty = st.spread_penalty_10k_cny * (m.pc_max - m.pc_min) if st.spread_penalty_10k_cny > 0 else 0
+    m.welfare = pyo.Objective(expr=value - recl - trade - intra - plat - penalty, sense=pyo.maximize, doc="regional welfare (minus the optional equity penalty), 万元")
     return m

@@ -177,6 +177,10 @@ class LandQuotaProblem:
             priced_model, duals = _prices_with_integers_fixed(m, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
         tables = read_tables(priced_model if duals is not None else m, self.inputs, duals)
+        penalty = 0.0
+        if self.settings.spread_penalty_10k_cny > 0:
+            penalty = self.settings.spread_penalty_10k_cny * float(pyo.value(m.pc_max - m.pc_min))
+            notes.append(f"objective includes an equity penalty of {penalty:,.2f} 万元 (welfare excludes it)")
         aut_w = math.nan
         aut_rep: SolveReport | None = None
         regions = tables["regions"]
@@ -185,8 +189,8 @@ class LandQuotaProblem:
             ma = build_model(aut_inp)
             aut_rep = solve_model(ma, opts)
             if aut_rep.status.has_solution:
-                aut_w = aut_rep.objective
                 at = read_tables(ma, aut_inp, None)
+                aut_w = float(at["regions"]["welfare_10k_cny"].sum())
                 regions["autarky_welfare_10k_cny"] = at["regions"]["welfare_10k_cny"]
             else:
                 notes.append(f"autarky (no trade) is {aut_rep.status.value}: gains from trade are not defined")
@@ -206,7 +210,7 @@ class LandQuotaProblem:
             projects=tables["projects"],
             reclamation=tables["reclamation"],
             farmland=tables["farmland"],
-            welfare=rep.objective,
+            welfare=rep.objective + penalty,
             autarky_welfare=aut_w,
             regions=regions,
             gains=gains,

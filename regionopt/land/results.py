@@ -22,7 +22,8 @@ class LandQuotaResult:
     status
         :class:`regionopt.Status` of the trade plan.
     objective
-        Regional welfare of the plan, 万元 (same as :attr:`welfare`).
+        Objective value, 万元: regional welfare minus the optional equity
+        penalty (equal to :attr:`welfare` when there is no penalty).
     mip_gap
         Relative gap (0 for LPs solved to optimality).
     flows
@@ -48,7 +49,8 @@ class LandQuotaResult:
         ``red_line_follows_trade``), ``slack_mu, shadow_price_10k_cny_per_mu``
         (万元 per mu of red line) and ``binding``.
     welfare
-        Total welfare, 万元.
+        Total regional welfare, 万元 (value of realised projects minus
+        reclamation, transaction and platform costs).
     autarky_welfare
         Welfare of the same problem with every trading channel closed, 万元
         (NaN if autarky is infeasible: see :attr:`notes`).
