@@ -274,7 +274,7 @@ def test_equity_penalty_trades_welfare_for_a_smaller_spread() -> None:
     pen = base.with_settings(spread_penalty_10k_cny=1e5)
     res = pen.solve(autarky=False)
 
-    def spread(r) -> float:  # noqa: ANN001
+    def spread(r) -> float:
         land = r.projects.groupby("region")["realised_land_mu"].sum()
         pop = pd.Series({k: v.population_10k for k, v in base.inputs.regions.items()})
         pc = land.reindex(pop.index, fill_value=0.0) / pop
