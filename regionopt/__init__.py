@@ -12,7 +12,16 @@ Models (each a Pyomo model solved with HiGHS by default, tables in and out):
 
 from __future__ import annotations
 
+from . import enclave
 from .datasets import DeltaData, load_delta
+from .enclave import (
+    CooperativeGame,
+    EnclaveGame,
+    LinearProductionGame,
+    core_check,
+    nucleolus,
+    shapley,
+)
 from .errors import Conflict, InfeasibleError, InputError, RegionoptError, SolverUnavailableError
 from .land import LandQuotaProblem, LandQuotaResult, LandSettings
 from .solve import SolveOptions, SolveReport, Status
@@ -21,17 +30,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Conflict",
+    "CooperativeGame",
     "DeltaData",
+    "EnclaveGame",
     "InfeasibleError",
     "InputError",
     "LandQuotaProblem",
     "LandQuotaResult",
     "LandSettings",
+    "LinearProductionGame",
     "RegionoptError",
     "SolveOptions",
     "SolveReport",
     "SolverUnavailableError",
     "Status",
     "__version__",
+    "core_check",
+    "enclave",
     "load_delta",
+    "nucleolus",
+    "shapley",
 ]

@@ -39,6 +39,7 @@ __all__ = [
     "describe_constraint",
     "diagnose_infeasibility",
     "is_mip",
+    "raise_infeasible",
     "solve_model",
 ]
 
