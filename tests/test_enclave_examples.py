@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from regionopt.enclave import (
     core_check,
@@ -51,12 +49,3 @@ def test_zhangjiang_round_ratio_is_blocked():
     chk = core_check(zj.game, zj.round_ratio * zj.game.grand_value)
     assert not chk.in_core
     assert chk.blocking.iloc[0]["coalition"] == ("Zhangjiang operator", "Pinghu (Jiaxing)")
-
-
-def test_notebook_runs(tmp_path):
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
-    client.execute()
-    assert not list(tmp_path.iterdir())  # the notebook writes no files
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
