@@ -11,8 +11,8 @@ unit of output of sector j) and the Leontief inverse \(L = (I - A)^{-1}\):
   direct linkages \(\sum_i a_{ij}\) and \(\sum_j a_{ij}\), scaled the same way.)
 - synergy weight of placing clusters k and k' close together, with sectors
   \(s(k), s(k')\): \(s_{kk'} = \tfrac12 (a_{s(k)s(k')} + a_{s(k')s(k)})\)
-  (direct two-way dependence; ``method="leontief"`` uses the off-diagonal of
-  \(L\) instead), times ``scale``.
+  (direct two-way dependence; ``method="leontief"`` uses \(L\) instead), times
+  ``scale``; by default only for clusters of different sectors.
 """
 
 from __future__ import annotations
@@ -98,6 +98,7 @@ def synergy_weights(
     method: str = "direct",
     scale: float = 1.0,
     threshold: float = 0.0,
+    same_sector: bool = False,
 ) -> pd.DataFrame:
     """Synergy weights between clusters from the input-output linkages of their sectors.
 
@@ -113,6 +114,10 @@ def synergy_weights(
         Multiplier (objective units per unit of linkage).
     threshold
         Pairs with a (scaled) weight <= threshold are left out.
+    same_sector
+        If False (default), clusters of the same sector get no synergy: they are
+        rivals for the same inputs (the anti-homogeneity rule's concern), not
+        complements; the diagonal of A/L measures intra-sector flows.
 
     Returns
     -------
@@ -135,6 +140,8 @@ def synergy_weights(
             if k == k2:
                 continue
             s1, s2 = cs[k], cs[k2]
+            if s1 == s2 and not same_sector:
+                continue
             arr = m.to_numpy()
             i1, i2 = m.index.get_loc(s1), m.index.get_loc(s2)
             wgt = scale * 0.5 * (float(arr[i1, i2]) + float(arr[i2, i1]))

@@ -127,27 +127,33 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
         cap_cores, rule=lambda _m, c: pyo.quicksum(m.z[t] for t in core_of_c[c]) <= inp.max_cores[c],
         doc="{0} is core of at most its maximum number of clusters (max_cores)",
     )
-    # ---- near-core rule, disaggregated per (city, cluster, role): z <= sum of nearby cores
+    # ---- near-core rule, aggregated over the near-core roles of one (city, cluster):
+    #      sum_rho z[c,k,rho] <= sum of cores within D. It dominates the per-role rows
+    #      (one_role makes the left side at most 1) and needs no big-M.
     D = inp.dist.to_numpy()
     pos = {c: i for i, c in enumerate(inp.cities)}
     cores_by_k: dict[str, list[str]] = defaultdict(list)
     for c, k, r in cand:
         if r == core:
             cores_by_k[k].append(c)
-    near_idx: list[Triple] = []
-    near_set: dict[Triple, list[str]] = {}
+    near_set: dict[tuple[str, str], list[str]] = {}
+    near_roles: dict[tuple[str, str], list[Triple]] = {}
     if par.core_distance_km is not None:
-        for t in cand:
-            c, k, r = t
-            if r in inp.near_core_roles:
-                near_idx.append(t)
-                near_set[t] = [c2 for c2 in cores_by_k.get(k, []) if c2 != c
-                               and D[pos[c], pos[c2]] <= par.core_distance_km]
-    m.NEAR = pyo.Set(initialize=near_idx, dimen=3, ordered=True)
+        for (c, k), ts in by_ck.items():
+            tn = [t for t in ts if t[2] in inp.near_core_roles]
+            if tn:
+                near_roles[c, k] = tn
+                near_set[c, k] = [c2 for c2 in cores_by_k.get(k, []) if c2 != c
+                                  and D[pos[c], pos[c2]] <= par.core_distance_km]
+    m.NEAR = pyo.Set(initialize=list(near_roles), dimen=2, ordered=True,
+                     doc="(city, cluster) with a near-core role candidate")
+    roles_txt = " / ".join(inp.near_core_roles)
     m.near_core = pyo.Constraint(
         m.NEAR,
-        rule=lambda _m, c, k, r: m.z[c, k, r] <= _sum([m.z[c2, k, core] for c2 in near_set[c, k, r]], m.none),
-        doc=f"{{0}} as {{2}} of cluster {{1}} lies within {par.core_distance_km:g} km of a core city of the cluster",
+        rule=lambda _m, c, k: pyo.quicksum(m.z[t] for t in near_roles[c, k])
+        <= _sum([m.z[c2, k, core] for c2 in near_set[c, k]], m.none),
+        doc=f"{{0}} as {roles_txt} of cluster {{1}} lies within {par.core_distance_km or 0:g} km "
+        "of a core city of the cluster",
     )
     # ---- anti-homogeneity between neighbours holding the core role in the same group
     groups: dict[str, list[str]] = defaultdict(list)
@@ -281,6 +287,26 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
     m.synergy_near = pyo.Constraint(
         m.W, rule=lambda _m, c, k, k2: m.w[c, k, k2] <= pyo.quicksum(y(c2, k2) for c2 in syn_near[c, k, k2]),
         doc=f"synergy of {{1}} with {{2}} at {{0}} needs {{2}} within {par.synergy_km:g} km",
+    )
+    # RLT cut for same-city synergy: multiply city_roles by y[c,k]; a city hosting k hosts at
+    # most max_roles - 1 other clusters, so sum_k' w[c,k,k'] <= (max_roles - 1) y[c,k].
+    # It closes most of the gap of the LP relaxation, where y spreads thinly over all clusters.
+    w_by_ck: dict[tuple[str, str], list[Triple]] = defaultdict(list)
+    for t in syn_idx:
+        if syn_near[t] == [t[0]]:
+            w_by_ck[t[0], t[1]].append(t)
+    # Weighted form: sum_k' s[k,k'] w[c,k,k'] <= B[c,k] y[c,k] with B the sum of the
+    # max_roles - 1 largest weights s[k,.] (bounds the objective term directly).
+    cap_idx = [ck for ck, ts in w_by_ck.items() if len(ts) > inp.max_roles[ck[0]] - 1]
+    cap_b: dict[tuple[str, str], float] = {}
+    for c, k in cap_idx:
+        ws = sorted((inp.synergy[k, t[2]] for t in w_by_ck[c, k]), reverse=True)
+        cap_b[c, k] = float(sum(ws[: max(inp.max_roles[c] - 1, 0)]))
+    m.synergy_cap = pyo.Constraint(
+        cap_idx,
+        rule=lambda _m, c, k: pyo.quicksum(inp.synergy[k, t[2]] * m.w[t] for t in w_by_ck[c, k])
+        <= cap_b[c, k] * y(c, k),
+        doc="synergies of cluster {1} at {0} are limited by {0}'s other roles (max_roles - 1)",
     )
     # ---- objective
     m.fit_term = pyo.Expression(expr=_sum([inp.fit[t] * m.z[t] for t in cand if inp.fit[t] != 0], 0.0))
