@@ -292,7 +292,7 @@ def test_alternatives_are_distinct_and_ordered() -> None:
     plans = [frozenset(p.plan) for p in alts]
     assert len(set(plans)) == len(plans) >= 2
     losses = alts.summary["objective_loss"].tolist()
-    assert losses[0] == 0 and all(b >= a - 1e-9 for a, b in zip(losses, losses[1:], strict=False))
+    assert losses[0] == 0 and all(b >= a - 1e-9 for a, b in itertools.pairwise(losses))
     for p in alts:
         assert evaluate(tables, params, set(p.plan)) == pytest.approx(p.objective, abs=1e-6)
 
