@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -153,6 +153,11 @@ class ClusterRoleResult:
         return pd.Series(d)
 
     # ------------------------------------------------------------------ what-ifs
+    def _exact_options(self) -> SolveOptions:
+        if self.options.mip_gap is not None:
+            return self.options
+        return replace(self.options, mip_gap=1e-9)
+
     def alternatives(self, k: int = 3, *, options: SolveOptions | None = None) -> Alternatives:
         """The ``k`` best distinct plans, by successive no-good cuts.
 
@@ -165,14 +170,15 @@ class ClusterRoleResult:
         k
             Number of plans including this one.
         options
-            Solve options for the re-solves (default: those of this solve).
+            Solve options for the re-solves (default: those of this solve, with a
+            relative MIP gap of 1e-9 unless one was set, so that the ranking is exact).
 
         Returns
         -------
         Alternatives
             ``.plans`` (results with ``rank`` and ``objective_loss``) and ``.summary``.
         """
-        opts = options or self.options
+        opts = options or self._exact_options()
         m = self.model.clone()
         m.no_good = pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan")
         plans: list[ClusterRoleResult] = [self]
@@ -201,8 +207,11 @@ class ClusterRoleResult:
         pandas.DataFrame
             Columns ``city, city_name, cluster, role, objective_without, value, status``,
             sorted by value (largest first).
+
+        Re-solves use this solve's options with a relative MIP gap of 1e-9 unless
+        one was set.
         """
-        opts = options or self.options
+        opts = options or self._exact_options()
         inp = self.problem.inputs
         m = self.model.clone()
         rows = []
