@@ -197,7 +197,7 @@ def test_brute_force_found_both_outcomes() -> None:
     assert 5 <= feas <= 14
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), n_cities=st.integers(3, 6), n_clusters=st.integers(1, 3))
 def test_every_plan_satisfies_every_rule(seed: int, n_cities: int, n_clusters: int) -> None:
     tables, params = tiny_tables(seed, n_cities, n_clusters)

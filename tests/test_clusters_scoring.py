@@ -127,3 +127,24 @@ def test_delta_fit_and_current_layout() -> None:
     cur = delta_current_layout(["NAT22-03", "NAT22-04"])
     assert set(cur["city"]) == {"321200", "320700", "320200", "320500", "320600"}
     assert cur["role"].isna().all()
+
+
+def test_delta_three_clusters_plan_obeys_rules_with_real_distances() -> None:
+    from regionopt.clusters.example import delta_problem
+
+    three = ["NAT22-03", "NAT22-04", "NAT21-11"]
+    prob = delta_problem(three)
+    res = prob.solve()
+    assert res.status.value == "optimal"
+    d = load_delta().distances_km
+    a = res.assignments
+    for k in three:
+        sub = a[a.cluster == k]
+        cores = list(sub[sub.role == "core"].city)
+        assert 1 <= len(cores) <= 2
+        assert set(sub.role) == {"core", "rd", "manufacturing", "supplier", "logistics"}  # complete chain
+        for r in sub[sub.role.isin(["supplier", "manufacturing"])].itertuples():
+            assert min(d.loc[r.city, c] for c in cores) <= 150.0
+    assert (res.province_summary["land_mu_used"] <= res.province_summary["land_mu_budget"]).all()
+    assert res.role_matrix.shape == (41, 3)
+    assert res.objective_terms["total"] == pytest.approx(res.objective)

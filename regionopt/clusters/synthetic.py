@@ -40,21 +40,20 @@ def random_tables(n_units: int, n_clusters: int, n_roles: int = 5, *, seed: int 
     kids = [f"K{j:02d}" for j in range(n_clusters)]
     clusters = pd.DataFrame(index=pd.Index(kids, name="cluster"))
     rows = []
-    for i, c in enumerate(ids):
+    for c in ids:
         member = rng.random(n_clusters) < candidate_share
-        for j in np.flatnonzero(member):
+        for jj in np.flatnonzero(member):
             sc = rng.normal(1.0, 1.0, len(roles))
             for r, s in zip(roles, sc, strict=True):
-                rows.append((c, kids[j], r, round(float(s), 4)))
-        _ = i
+                rows.append((c, kids[int(jj)], r, round(float(s), 4)))
     fit = pd.DataFrame(rows, columns=["city", "cluster", "role", "score"])
     req = []
     for k in kids:
         for i, r in enumerate(roles):
             req.append({"cluster": k, "role": r, "min": 1, "max": 2 if i == 0 else 5})
     syn = []
-    for j, k in enumerate(kids):
-        others = rng.choice([x for x in range(n_clusters) if x != j], size=min(links_per_cluster, n_clusters - 1),
+    for jk, k in enumerate(kids):
+        others = rng.choice([x for x in range(n_clusters) if x != jk], size=min(links_per_cluster, n_clusters - 1),
                             replace=False)
         for o in others:
             syn.append({"cluster": k, "other": kids[int(o)], "weight": round(float(rng.uniform(0.1, 0.5)), 3)})
