@@ -26,8 +26,8 @@ class ClusterRoleProblem:
     Formulation (full page with notation: ``docs/clusters.md``). Sets: cities
     \(c \in C\) in provinces \(p(c)\), clusters \(k \in K\) (in homogeneity groups
     \(g(k)\)), roles \(\rho \in R\) with a core role; candidates \(A \subseteq
-    C\times K\times R\) are the rows of the ``fit`` table (minus nothing: forbidden
-    rows become rules). Variables: binary ``z[c,k,ρ]``; ``h[c,c',g] >= 0`` for
+    C\times K\times R\) are the rows of the ``fit`` table (locked and forbidden
+    rows become rules, so a diagnosis can name them). Variables: binary ``z[c,k,ρ]``; ``h[c,c',g] >= 0`` for
     neighbour pairs; ``w[c,k,k'] in [0,1]`` for synergy.
 
     maximise  ``fit_weight * Σ fit[c,k,ρ] z[c,k,ρ] + synergy_weight * Σ s[k,k'] w[c,k,k']
@@ -38,7 +38,8 @@ class ClusterRoleProblem:
     - ``role_min[k,ρ]`` / ``role_max[k,ρ]``: ``min <= Σ_c z[c,k,ρ] <= max``;
     - ``one_role[c,k]``: ``Σ_ρ z[c,k,ρ] <= 1``;
     - ``city_roles[c]``: ``Σ_{k,ρ} z <= max_roles[c]``; ``city_cores[c]``: ``Σ_k z[c,k,core] <= max_cores[c]``;
-    - ``near_core[c,k,ρ]`` for ρ in the near-core roles: ``z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``;
+    - ``near_core[c,k]``, aggregated over the near-core roles (tighter than one row per role):
+      ``Σ_{ρ near-core} z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``;
     - ``neighbour_cores[c,c',g]`` for neighbours ``d(c,c') <= neighbour_km``:
       ``Σ_{k in g} (z[c,k,core] + z[c',k,core]) - h[c,c',g] <= 1`` (``h`` absent when forbidden);
     - ``province_min_cores[p]``, ``province_max_cores[p]``, ``province_core_share[p,side]``;
@@ -48,7 +49,9 @@ class ClusterRoleProblem:
     - ``max_change``: ``change_count <= max_changes`` where ``change_count`` counts the
       (city, cluster) pairs whose status differs from the current layout;
     - ``synergy_host[c,k,k']``: ``w <= Σ_ρ z[c,k,ρ]``; ``synergy_near[c,k,k']``:
-      ``w <= Σ_{c': d(c,c') <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is maximised).
+      ``w <= Σ_{c': d(c,c') <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is maximised);
+    - ``synergy_cap[c,k]`` (same-city synergy, an RLT cut): ``Σ_k' s[k,k'] w[c,k,k'] <= B[c,k] Σ_ρ z[c,k,ρ]``
+      with ``B`` the sum of the ``max_roles[c] - 1`` largest weights ``s[k,.]``.
 
     Build with :meth:`from_frames`; :meth:`to_pyomo` gives the model, :meth:`solve`
     a :class:`ClusterRoleResult`.
