@@ -13,6 +13,7 @@ Models (each a Pyomo model solved with HiGHS by default, tables in and out):
 from __future__ import annotations
 
 from . import enclave
+from .clusters import ClusterRoleProblem, ClusterRoleResult
 from .datasets import DeltaData, load_delta
 from .enclave import (
     CooperativeGame,
@@ -29,6 +30,8 @@ from .solve import SolveOptions, SolveReport, Status
 __version__ = "0.1.0"
 
 __all__ = [
+    "ClusterRoleProblem",
+    "ClusterRoleResult",
     "Conflict",
     "CooperativeGame",
     "DeltaData",

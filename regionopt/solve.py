@@ -316,6 +316,9 @@ def _solve_legacy(model: pyo.ConcreteModel, opts: SolveOptions, mip: bool) -> So
     if has_sol and not mip and status == Status.OPTIMAL:
         bound, gap = obj, 0.0
     else:
+        if status == Status.FEASIBLE and math.isfinite(bound) and abs(bound - obj) <= 1e-9 * max(1.0, abs(obj)):
+            # some solvers (CBC after a time limit) echo the incumbent as the bound
+            bound = math.nan
         gap = _gap(obj, bound)
         if has_sol and math.isnan(gap):
             gap = math.inf  # a solution but no proven bound
@@ -436,21 +439,42 @@ def _iis_highs(model: pyo.ConcreteModel, label: Labeler | None) -> list[Conflict
     return out
 
 
-def _elastic(model: pyo.ConcreteModel, label: Labeler | None, options: SolveOptions | None, tol: float) -> list[Conflict]:
-    """Relax every active constraint with slacks and minimise the total violation.
+Bendable = Callable[[ConstraintData], bool]
+Weight = Callable[[ConstraintData], float]
 
-    Each rule gets a weight of 1 per unit of violation (rules are in their own
-    units; the diagnosis is scale-dependent by design and documented so).
+
+def _elastic(
+    model: pyo.ConcreteModel,
+    label: Labeler | None,
+    options: SolveOptions | None,
+    tol: float,
+    bendable: Bendable | None = None,
+    weight: Weight | None = None,
+) -> list[Conflict]:
+    """Relax the bendable constraints with slacks and minimise the weighted total violation.
+
+    Each rule that may bend gets non-negative slacks on its bounds; the
+    objective is ``sum(weight(c) * (slack_lo + slack_up))`` (weight 1 by default:
+    rules are in their own units, so the diagnosis is scale-dependent by design).
+    Rules for which ``bendable`` is False (structural rows such as variable
+    links) keep no slack.
     """
     m = model.clone()
     for o in m.component_data_objects(pyo.Objective, active=True):
         o.deactivate()
     cons = list(m.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    orig = list(model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
+    may_bend = [bendable(c) if bendable is not None else True for c in orig]
+    weights = [float(weight(c)) if weight is not None else 1.0 for c in orig]
     m._el_idx = pyo.RangeSet(0, len(cons) - 1) if cons else pyo.Set(initialize=[])
     m._el_lo = pyo.Var(m._el_idx, within=pyo.NonNegativeReals)
     m._el_up = pyo.Var(m._el_idx, within=pyo.NonNegativeReals)
     m._el_cons = pyo.ConstraintList()
     for i, c in enumerate(cons):
+        if not may_bend[i]:
+            m._el_lo[i].fix(0)
+            m._el_up[i].fix(0)
+            continue
         body = c.body
         if c.has_lb():
             m._el_cons.add(body + m._el_lo[i] >= pyo.value(c.lower))
@@ -461,11 +485,10 @@ def _elastic(model: pyo.ConcreteModel, label: Labeler | None, options: SolveOpti
         else:
             m._el_up[i].fix(0)
         c.deactivate()
-    m._el_obj = pyo.Objective(expr=sum(m._el_lo[i] + m._el_up[i] for i in range(len(cons))))
+    m._el_obj = pyo.Objective(expr=sum(weights[i] * (m._el_lo[i] + m._el_up[i]) for i in range(len(cons)) if may_bend[i]))
     rep = solve_model(m, options or SolveOptions())
     if not rep.status.has_solution:
         return []
-    orig = list(model.component_data_objects(pyo.Constraint, active=True, descend_into=True))
     out: list[Conflict] = []
     for i, c in enumerate(orig):
         lo = pyo.value(m._el_lo[i]) or 0.0
@@ -486,6 +509,8 @@ def diagnose_infeasibility(
     options: SolveOptions | None = None,
     method: str = "auto",
     tol: float = 1e-6,
+    bendable: Bendable | None = None,
+    weight: Weight | None = None,
 ) -> tuple[str, list[Conflict]]:
     """Explain why ``model`` is infeasible.
 
@@ -500,6 +525,13 @@ def diagnose_infeasibility(
     method
         ``"iis"`` (LPs, HiGHS), ``"elastic"``, or ``"auto"`` (IIS for LPs,
         elastic for MIPs or if no IIS is found).
+    tol
+        Violations below this are not reported.
+    bendable
+        Elastic only: which rules may bend (default: all). Structural rows that
+        only link variables should not.
+    weight
+        Elastic only: cost per unit of bending a rule (default 1).
 
     Returns
     -------
@@ -512,7 +544,7 @@ def diagnose_infeasibility(
             found = []
         if found or method == "iis":
             return "iis", found
-    return "elastic", _elastic(model, label, options, tol)
+    return "elastic", _elastic(model, label, options, tol, bendable, weight)
 
 
 def raise_infeasible(model: pyo.ConcreteModel, what: str, label: Labeler | None = None,

@@ -94,3 +94,17 @@ def test_describe_constraint_without_doc() -> None:
     m.x = pyo.Var()
     m.c = pyo.Constraint(["a"], rule=lambda m, i: m.x >= 0)
     assert describe_constraint(m.c["a"]) == "c[a]"
+
+
+def test_elastic_respects_bendable_and_weights() -> None:
+    m = _lp(cap=3.0)
+    # the shared budget may not bend: the minimum uses must give way, by 1 unit in total
+    _, conflicts = diagnose_infeasibility(m, method="elastic", bendable=lambda c: c.parent_component().name != "cap")
+    assert {c.component for c in conflicts} == {"need"}
+    assert sum(c.violation for c in conflicts) == pytest.approx(1.0)
+    # bending the budget is cheap, the minimum uses expensive: the budget gives way
+    _, conflicts = diagnose_infeasibility(
+        m, method="elastic", weight=lambda c: 0.1 if c.parent_component().name == "cap" else 10.0
+    )
+    assert [c.component for c in conflicts] == ["cap"]
+    assert conflicts[0].violation == pytest.approx(1.0)

@@ -200,7 +200,9 @@ class ClusterRoleProblem:
         m = self.to_pyomo()
         rep = solve_model(m, opts)
         if rep.status == Status.INFEASIBLE:
-            method, conflicts = diagnose_infeasibility(m, self.label, options=replace(opts, solver="highs"))
+            method, conflicts = diagnose_infeasibility(
+                m, self.label, options=replace(opts, solver="highs"), bendable=_bendable
+            )
             raise InfeasibleError("cluster role plan: the rules cannot all hold", conflicts, method)
         if not rep.status.has_solution:
             raise RegionoptError(f"cluster role plan: no plan found ({rep.status.value}, {rep.termination})")
@@ -217,7 +219,7 @@ class ClusterRoleProblem:
             empty if the model is feasible.
         """
         m = self.to_pyomo()
-        _method, conflicts = diagnose_infeasibility(m, self.label, options=options, method="elastic")
+        _method, conflicts = diagnose_infeasibility(m, self.label, options=options, method="elastic", bendable=_bendable)
         return pd.DataFrame(
             [{"rule": c.rule, "component": c.component, "index": c.index, "side": c.side,
               "violation": c.violation} for c in conflicts],
@@ -240,3 +242,12 @@ def _check_params(par: ModelParams) -> None:
         raise InputError("must be >= 0", table=t, field="max_changes", value=par.max_changes)
     if par.min_cores_per_province < 0:
         raise InputError("must be >= 0", table=t, field="min_cores_per_province", value=par.min_cores_per_province)
+
+
+#: Rows that only link variables (or state that a city holds one role per
+#: cluster): the elastic diagnosis never bends them, so it names planning rules.
+STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synergy_cap"})
+
+
+def _bendable(con: Any) -> bool:
+    return con.parent_component().name not in STRUCTURAL_ROWS
