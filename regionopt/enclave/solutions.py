@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import InputError
 from ._result import make_allocation
@@ -139,7 +139,7 @@ def shapley_monte_carlo(
     pairs = 0.5 * (contrib[:half] + contrib[half:])
     est = pairs.mean(axis=0)
     sd = pairs.std(axis=0, ddof=1) if half > 1 else np.zeros(n)
-    z = float(stats.norm.ppf(0.5 + confidence / 2))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
     hw = z * sd / math.sqrt(half)
     return make_allocation(
         game, est, "shapley", method="monte_carlo", n_samples=int(m), seed=seed,
