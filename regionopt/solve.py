@@ -38,6 +38,7 @@ __all__ = [
     "Status",
     "describe_constraint",
     "diagnose_infeasibility",
+    "duals_with_integers_fixed",
     "is_mip",
     "raise_infeasible",
     "solve_model",
@@ -353,6 +354,35 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     if opts.solver in ("highs", "appsi_highs"):
         return _solve_highs(model, opts, mip)
     return _solve_legacy(model, opts, mip)
+
+
+def duals_with_integers_fixed(
+    model: pyo.ConcreteModel, options: SolveOptions | None = None
+) -> tuple[pyo.ConcreteModel, ComponentMap | None]:
+    """Prices for a solved MIP: duals of the LP with the integer decisions fixed.
+
+    The model is cloned, every integer variable is made continuous and fixed at
+    its (rounded) value, and the remaining LP is solved; its duals price the
+    constraints given those decisions.
+
+    Returns
+    -------
+    (the fixed LP model, its duals or ``None`` if the LP did not solve)
+    """
+    import dataclasses
+
+    lp = model.clone()
+    for v in lp.component_data_objects(pyo.Var, active=True):
+        if v.is_integer() or v.is_binary():
+            val = round(pyo.value(v))
+            lb, ub = v.bounds
+            v.domain = pyo.Reals
+            v.setlb(lb)
+            v.setub(ub)
+            v.fix(val)
+    opts = dataclasses.replace(options or SolveOptions(), mip_gap=None)
+    rep = solve_model(lp, opts)
+    return lp, rep.duals
 
 
 # --------------------------------------------------------------------------- diagnosis

@@ -12,7 +12,14 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..errors import InfeasibleError
-from ..solve import SolveOptions, SolveReport, Status, diagnose_infeasibility, solve_model
+from ..solve import (
+    SolveOptions,
+    SolveReport,
+    Status,
+    diagnose_infeasibility,
+    duals_with_integers_fixed,
+    solve_model,
+)
 from .inputs import LandInputs, LandSettings, build_inputs
 from .model import build_model
 from .readback import read_tables
@@ -174,7 +181,7 @@ class LandQuotaProblem:
         duals = rep.duals
         priced_model = m
         if duals is None and rep.status.has_solution:
-            priced_model, duals = _prices_with_integers_fixed(m, opts)
+            priced_model, duals = duals_with_integers_fixed(m, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
         tables = read_tables(priced_model if duals is not None else m, self.inputs, duals)
         penalty = 0.0
@@ -219,21 +226,6 @@ class LandQuotaProblem:
             autarky_report=aut_rep,
             notes=notes,
         )
-
-
-def _prices_with_integers_fixed(m: pyo.ConcreteModel, opts: SolveOptions) -> tuple[pyo.ConcreteModel, Any]:
-    """Fix the integer decisions at their values and re-solve the LP for duals."""
-    lp = m.clone()
-    for v in lp.component_data_objects(pyo.Var, active=True):
-        if v.is_integer() or v.is_binary():
-            val = round(pyo.value(v))
-            lb, ub = v.bounds
-            v.domain = pyo.Reals
-            v.setlb(lb)
-            v.setub(ub)
-            v.fix(val)
-    rep = solve_model(lp, dataclasses.replace(opts, mip_gap=None))
-    return lp, rep.duals
 
 
 def _no_solution_result(problem: LandQuotaProblem, rep: SolveReport) -> LandQuotaResult:
