@@ -390,6 +390,21 @@ def duals_with_integers_fixed(
 Labeler = Callable[[Hashable], str]
 
 
+def _describe(data: Any, label: Labeler | None) -> str:
+    """Format the parent component's ``doc`` with the (labelled) index entries."""
+    comp = data.parent_component()
+    idx = data.index()
+    parts: tuple[Any, ...] = idx if isinstance(idx, tuple) else (() if idx is None else (idx,))
+    lab = label or str
+    shown = [lab(p) for p in parts]
+    if comp.doc:
+        try:
+            return str(comp.doc).format(*shown)
+        except (IndexError, KeyError):
+            pass
+    return f"{comp.name}[{', '.join(shown)}]" if shown else comp.name
+
+
 def describe_constraint(con: ConstraintData, label: Labeler | None = None) -> str:
     """Word a constraint row the way the user knows it.
 
@@ -398,41 +413,12 @@ def describe_constraint(con: ConstraintData, label: Labeler | None = None) -> st
     region code into ``"Hefei (340100)"``, say). Without a doc the component
     name and index are used.
     """
-    comp = con.parent_component()
-    idx = con.index()
-    parts: tuple[Any, ...]
-    if idx is None:
-        parts = ()
-    elif isinstance(idx, tuple):
-        parts = idx
-    else:
-        parts = (idx,)
-    lab = label or str
-    shown = [lab(p) for p in parts]
-    doc = comp.doc
-    if doc:
-        try:
-            return str(doc).format(*shown)
-        except (IndexError, KeyError):
-            pass
-    return f"{comp.name}[{', '.join(shown)}]" if shown else comp.name
+    return _describe(con, label)
 
 
 def _describe_var_bound(v: VarData, side: str, label: Labeler | None) -> str:
-    comp = v.parent_component()
-    idx = v.index()
-    parts = idx if isinstance(idx, tuple) else (() if idx is None else (idx,))
-    lab = label or str
-    shown = [lab(p) for p in parts]
-    base = None
-    if comp.doc:
-        try:
-            base = str(comp.doc).format(*shown)
-        except (IndexError, KeyError):
-            base = None
-    base = base or (f"{comp.name}[{', '.join(shown)}]" if shown else comp.name)
     bound = v.lb if side == "lower" else v.ub
-    return f"bound: {base} {'>=' if side == 'lower' else '<='} {bound:g}"
+    return f"bound: {_describe(v, label)} {'>=' if side == 'lower' else '<='} {bound:g}"
 
 
 def _iis_highs(model: pyo.ConcreteModel, label: Labeler | None) -> list[Conflict]:
