@@ -180,10 +180,10 @@ class LandQuotaProblem:
             return _no_solution_result(self, rep)
         duals = rep.duals
         priced_model = m
-        if duals is None and rep.status.has_solution:
+        if duals is None:
             priced_model, duals = duals_with_integers_fixed(m, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
-        tables = read_tables(priced_model if duals is not None else m, self.inputs, duals)
+        tables = read_tables(priced_model, self.inputs, duals)
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
             penalty = self.settings.spread_penalty_10k_cny * float(pyo.value(m.pc_max - m.pc_min))
