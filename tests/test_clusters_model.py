@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from regionopt.clusters import ClusterRoleProblem, default_requirements
 from regionopt.clusters.synthetic import random_problem
 from regionopt.datasets import haversine_km
-from regionopt.errors import InfeasibleError, InputError
+from regionopt.errors import InfeasibleError, InputError, RegionoptError
 from regionopt.solve import Status
 
 ROLES = ["core", "supplier"]
@@ -397,3 +397,19 @@ def test_bad_other_tables() -> None:
     with pytest.raises(InputError) as ei:
         ClusterRoleProblem.from_frames(**t, homogeneity="maybe")
     assert ei.value.field == "homogeneity"
+
+
+def test_time_limit_without_plan_returns_flagged_empty_result() -> None:
+    # 0.01 s ends inside HiGHS's presolve of this 150 x 25 x 5 instance: no incumbent
+    prob = random_problem(150, 25, 5, seed=3)
+    res = prob.solve(time_limit=0.01)
+    assert res.status == Status.TIME_LIMIT_NO_SOLUTION
+    assert not res.has_plan and res.plan == []
+    assert math.isnan(res.objective)
+    assert res.assignments.empty and res.role_matrix.empty and res.province_summary.empty
+    assert res.objective_terms.isna().all()
+    assert math.isnan(res.summary()["changes"])
+    with pytest.raises(RegionoptError, match="no plan"):
+        res.alternatives(2)
+    with pytest.raises(RegionoptError, match="no plan"):
+        res.sensitivity()

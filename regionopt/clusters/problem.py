@@ -186,14 +186,17 @@ class ClusterRoleProblem:
     ) -> ClusterRoleResult:
         """Solve and return the plan.
 
-        A time limit returns the incumbent with status ``FEASIBLE`` and its gap.
+        A time limit returns the incumbent with status ``FEASIBLE`` and its gap;
+        if the limit ends before any plan is found, the result has status
+        ``TIME_LIMIT_NO_SOLUTION``, an empty plan and a NaN objective (as in
+        :meth:`regionopt.LandQuotaProblem.solve`).
 
         Raises
         ------
         InfeasibleError
             With an elastic diagnosis: which rules must bend and by how much.
         RegionoptError
-            If no plan was found within the time limit, or the solver failed.
+            If the solver failed (error, unbounded).
         """
         opts = SolveOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
                             options=dict(options or {}), tee=tee)
@@ -204,7 +207,7 @@ class ClusterRoleProblem:
                 m, self.label, options=replace(opts, solver="highs"), bendable=_bendable
             )
             raise InfeasibleError("cluster role plan: the rules cannot all hold", conflicts, method)
-        if not rep.status.has_solution:
+        if not rep.status.has_solution and rep.status != Status.TIME_LIMIT_NO_SOLUTION:
             raise RegionoptError(f"cluster role plan: no plan found ({rep.status.value}, {rep.termination})")
         return ClusterRoleResult(self, m, rep, opts)
 

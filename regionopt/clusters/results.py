@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pyomo.environ as pyo
 
+from ..errors import RegionoptError
 from ..solve import SolveOptions, SolveReport, Status, solve_model
 
 if TYPE_CHECKING:
@@ -46,7 +47,17 @@ class ClusterRoleResult:
     objective_loss: float = 0.0
 
     def __post_init__(self) -> None:
-        self.plan: list[tuple[str, str, str]] = _plan_from_model(self.model)
+        self.plan: list[tuple[str, str, str]] = _plan_from_model(self.model) if self.has_plan else []
+
+    @property
+    def has_plan(self) -> bool:
+        """False when the solve stopped (time limit) before finding any plan."""
+        return self.report.status.has_solution
+
+    def _require_plan(self, what: str) -> None:
+        if not self.has_plan:
+            raise RegionoptError(f"{what}: no plan was found ({self.report.status.value}); "
+                                 "raise the time limit or relax the rules")
 
     # ------------------------------------------------------------------ status
     @property
@@ -102,8 +113,10 @@ class ClusterRoleResult:
 
     @property
     def role_matrix(self) -> pd.DataFrame:
-        """City x cluster table of roles (empty string where the city has no role)."""
+        """City x cluster table of roles (empty string where the city has no role; no rows without a plan)."""
         inp = self.problem.inputs
+        if not self.has_plan:
+            return pd.DataFrame(index=pd.Index([], name="city"), columns=pd.Index(inp.clusters, name="cluster"))
         mat = pd.DataFrame("", index=pd.Index(inp.cities, name="city"),
                            columns=pd.Index(inp.clusters, name="cluster"), dtype=object)
         for c, k, r in self.plan:
@@ -112,8 +125,10 @@ class ClusterRoleResult:
 
     @property
     def province_summary(self) -> pd.DataFrame:
-        """Per province: roles, cores, land (mu) and energy (10k tce) used against budgets."""
+        """Per province: roles, cores, land (mu) and energy (10k tce) used against budgets (no rows without a plan)."""
         inp = self.problem.inputs
+        if not self.has_plan:
+            return pd.DataFrame(index=pd.Index([], name="province"))
         rows = []
         for p in inp.provinces:
             ts = [t for t in self.plan if inp.province_of[t[0]] == p]
@@ -131,8 +146,14 @@ class ClusterRoleResult:
 
     @property
     def objective_terms(self) -> pd.Series:
-        """Objective decomposition: weighted fit, synergy, homogeneity and change penalties, total."""
+        """Objective decomposition: weighted fit, synergy, homogeneity and change penalties, total.
+
+        All NaN when no plan was found.
+        """
         m, par = self.model, self.problem.params
+        if not self.has_plan:
+            return pd.Series(math.nan, index=["fit", "synergy", "homogeneity_penalty", "change_penalty", "total"],
+                             name="objective")
         fit = par.fit_weight * float(pyo.value(m.fit_term))
         syn = par.synergy_weight * float(pyo.value(m.synergy_term))
         hom = -par.homogeneity_penalty * float(pyo.value(m.homogeneity_term))
@@ -143,13 +164,14 @@ class ClusterRoleResult:
     @property
     def changes(self) -> int:
         """Number of (city, cluster) pairs whose status differs from the current layout."""
+        self._require_plan("changes")
         return round(float(pyo.value(self.model.change_count)))
 
     def summary(self) -> pd.Series:
         """Status, objective, bound, gap and solve time in one row."""
         d = self.report.as_dict()
         d["assignments"] = len(self.plan)
-        d["changes"] = self.changes
+        d["changes"] = self.changes if self.has_plan else math.nan
         return pd.Series(d)
 
     # ------------------------------------------------------------------ what-ifs
@@ -178,6 +200,7 @@ class ClusterRoleResult:
         Alternatives
             ``.plans`` (results with ``rank`` and ``objective_loss``) and ``.summary``.
         """
+        self._require_plan("alternatives")
         opts = options or self._exact_options()
         m = self.model.clone()
         m.no_good = pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan")
@@ -211,6 +234,7 @@ class ClusterRoleResult:
         Re-solves use this solve's options with a relative MIP gap of 1e-9 unless
         one was set.
         """
+        self._require_plan("sensitivity")
         opts = options or self._exact_options()
         inp = self.problem.inputs
         m = self.model.clone()
