@@ -7,6 +7,8 @@ as rules ("at least 1 core city(ies) in cluster Biomedicine (NAT22-03)").
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -308,6 +310,31 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
         <= cap_b[c, k] * y(c, k),
         doc="synergies of cluster {1} at {0} are limited by {0}'s other roles (max_roles - 1)",
     )
+    # Envelope cut for same-city synergy, per city and connected group of linked
+    # clusters Q: with t = the number of clusters of Q that c hosts (t <= max_roles),
+    # the synergy collected is at most g(t) = the largest weight of links inside a
+    # t-subset of Q, hence at most the concave envelope of g at sum_{k in Q} y[c,k].
+    # Unlike synergy_cap, it sees that the M_c clusters c can host cannot all be
+    # linked to each other when Q is sparse (the RLT row is loose there).
+    env_rows: dict[tuple[str, str, int], tuple[list[str], list[Triple], float, float]] = {}
+    same_by_c: dict[str, list[Triple]] = defaultdict(list)
+    for ts in w_by_ck.values():
+        for t in ts:
+            same_by_c[t[0]].append(t)
+    for c, ts in same_by_c.items():
+        for comp, cts in _components(ts):
+            wts = {(t[1], t[2]): inp.synergy[t[1], t[2]] for t in cts}
+            facets = _envelope(_subset_weights(comp, wts, inp.max_roles[c]))
+            for i, (slope, icpt) in enumerate(facets):
+                if icpt < sum(wts.values()) - 1e-12:
+                    env_rows[c, comp[0], i] = (comp, cts, slope, icpt)
+    m.synergy_envelope = pyo.Constraint(
+        list(env_rows),
+        rule=lambda _m, c, k0, i: pyo.quicksum(inp.synergy[t[1], t[2]] * m.w[t] for t in env_rows[c, k0, i][1])
+        <= env_rows[c, k0, i][3] + env_rows[c, k0, i][2] * pyo.quicksum(y(c, k) for k in env_rows[c, k0, i][0]),
+        doc="synergies at {0} among the clusters linked with {1} are limited by how many of them {0} can host "
+        "(envelope facet {2})",
+    )
     # ---- objective
     m.fit_term = pyo.Expression(expr=_sum([inp.fit[t] * m.z[t] for t in cand if inp.fit[t] != 0], 0.0))
     m.synergy_term = pyo.Expression(expr=_sum([inp.synergy[k, k2] * m.w[c, k, k2] for (c, k, k2) in syn_idx], 0.0))
@@ -325,3 +352,80 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
     m._regionopt_label = lab
     m._near_set = near_set
     return m
+
+
+def _components(ts: list[Triple]) -> list[tuple[list[str], list[Triple]]]:
+    """Connected groups of clusters linked at one city: (clusters, their synergy triples)."""
+    adj: dict[str, set[str]] = defaultdict(set)
+    for _, k, k2 in ts:
+        adj[k].add(k2)
+        adj[k2].add(k)
+    seen: set[str] = set()
+    out = []
+    for start in sorted(adj):
+        if start in seen:
+            continue
+        comp, stack = [], [start]
+        seen.add(start)
+        while stack:
+            u = stack.pop()
+            comp.append(u)
+            for v in sorted(adj[u] - seen):
+                seen.add(v)
+                stack.append(v)
+        cs = set(comp)
+        out.append((sorted(comp), [t for t in ts if t[1] in cs]))
+    return out
+
+
+def _subset_weights(nodes: list[str], wts: dict[tuple[str, str], float], max_roles: int,
+                    budget: int = 5000) -> list[float]:
+    """g(t), t = 0..min(max_roles, |nodes|): largest total link weight inside a t-subset.
+
+    Exact by depth-first enumeration while at most ``budget`` subsets are visited;
+    beyond that an upper bound (each member keeps its t - 1 largest out-links; the t
+    largest such sums), which keeps the envelope cut valid, only weaker.
+    """
+    n = len(nodes)
+    top = min(max_roles, n)
+    if sum(math.comb(n, t) for t in range(top + 1)) > budget:
+        out_w: dict[str, list[float]] = defaultdict(list)
+        for (a, _), v in wts.items():
+            out_w[a].append(v)
+        total = float(sum(wts.values()))
+        bound = [0.0] * (top + 1)
+        for t in range(2, top + 1):
+            row = sorted((sum(sorted(out_w[a], reverse=True)[: t - 1]) for a in nodes), reverse=True)
+            bound[t] = min(total, float(sum(row[:t])))
+        return bound
+    pair = [[wts.get((a, b), 0.0) + wts.get((b, a), 0.0) for b in nodes] for a in nodes]
+    best = [0.0] * (top + 1)
+
+    def grow(members: list[int], weight: float, nxt: int) -> None:
+        t = len(members)
+        if weight > best[t]:
+            best[t] = weight
+        if t == top:
+            return
+        for j in range(nxt, n):
+            grow([*members, j], weight + sum(pair[i][j] for i in members), j + 1)
+
+    grow([], 0.0, 0)
+    for t in range(1, top + 1):  # more clusters never collect less synergy
+        best[t] = max(best[t], best[t - 1])
+    return best
+
+
+def _envelope(g: list[float]) -> list[tuple[float, float]]:
+    """Facets (slope, intercept) of the upper concave envelope of the points (t, g[t])."""
+    hull: list[tuple[int, float]] = []
+    for p in enumerate(g):
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (y2 - y1) * (p[0] - x1) <= (p[1] - y1) * (x2 - x1) + 1e-12:
+                hull.pop()
+            else:
+                break
+        hull.append(p)
+    return [((y2 - y1) / (x2 - x1), y1 - (y2 - y1) / (x2 - x1) * x1)
+            for (x1, y1), (x2, y2) in itertools.pairwise(hull)]

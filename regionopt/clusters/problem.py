@@ -51,7 +51,11 @@ class ClusterRoleProblem:
     - ``synergy_host[c,k,k']``: ``w <= Σ_ρ z[c,k,ρ]``; ``synergy_near[c,k,k']``:
       ``w <= Σ_{c': d(c,c') <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is maximised);
     - ``synergy_cap[c,k]`` (same-city synergy, an RLT cut): ``Σ_k' s[k,k'] w[c,k,k'] <= B[c,k] Σ_ρ z[c,k,ρ]``
-      with ``B`` the sum of the ``max_roles[c] - 1`` largest weights ``s[k,.]``.
+      with ``B`` the sum of the ``max_roles[c] - 1`` largest weights ``s[k,.]``;
+    - ``synergy_envelope[c,k0,i]`` (same-city synergy): for each group Q of clusters linked at c
+      (named by its first cluster k0), ``Σ_{k,k' in Q} s[k,k'] w[c,k,k'] <= b_i + a_i Σ_{k in Q} y[c,k]``
+      for each facet ``a_i t + b_i`` of the concave envelope of g(t) = the largest link weight
+      inside a t-subset of Q, ``t <= max_roles[c]``.
 
     Build with :meth:`from_frames`; :meth:`to_pyomo` gives the model, :meth:`solve`
     a :class:`ClusterRoleResult`.
@@ -249,7 +253,7 @@ def _check_params(par: ModelParams) -> None:
 
 #: Rows that only link variables (or state that a city holds one role per
 #: cluster): the elastic diagnosis never bends them, so it names planning rules.
-STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synergy_cap"})
+STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synergy_cap", "synergy_envelope"})
 
 
 def _bendable(con: Any) -> bool:
