@@ -108,3 +108,32 @@ def test_elastic_respects_bendable_and_weights() -> None:
     )
     assert [c.component for c in conflicts] == ["cap"]
     assert conflicts[0].violation == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("status", [Status.TIME_LIMIT_NO_SOLUTION, Status.ERROR, Status.UNBOUNDED])
+def test_models_answer_no_plan_statuses_alike(status: Status, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Land and cluster models: a time limit without a plan is a flagged result, a failure raises."""
+    import regionopt.clusters.problem as cp
+    import regionopt.land.problem as lp
+    from regionopt.clusters.synthetic import random_problem
+    from regionopt.errors import RegionoptError
+    from regionopt.land import random_instance
+    from regionopt.solve import SolveReport
+
+    def fake(model: object, options: object = None) -> SolveReport:
+        return SolveReport(status, math.nan, math.nan, math.nan, 0.0, "highs", "fake " + status.value, None)
+
+    monkeypatch.setattr(lp, "solve_model", fake)
+    monkeypatch.setattr(cp, "solve_model", fake)
+    land = random_instance(6, 2, seed=0)
+    clusters = random_problem(12, 3, 5, seed=0)
+    if status == Status.TIME_LIMIT_NO_SOLUTION:
+        lr, cr = land.solve(autarky=False), clusters.solve()
+        assert lr.status == cr.status == status
+        assert math.isnan(lr.objective) and math.isnan(cr.objective)
+        assert lr.flows.empty and cr.assignments.empty
+    else:
+        with pytest.raises(RegionoptError, match=status.value):
+            land.solve(autarky=False)
+        with pytest.raises(RegionoptError, match=status.value):
+            clusters.solve()

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import InfeasibleError
+from ..errors import InfeasibleError, RegionoptError
 from ..solve import (
     SolveOptions,
     SolveReport,
@@ -155,7 +155,8 @@ class LandQuotaProblem:
             ``"highs"`` (default) or any Pyomo solver name.
         time_limit
             Seconds; on hitting it the incumbent is returned with status
-            ``FEASIBLE`` and its gap.
+            ``FEASIBLE`` and its gap, or, if there is none yet, a result with
+            status ``TIME_LIMIT_NO_SOLUTION``, empty tables and a note.
         mip_gap
             Relative gap for binary projects.
         threads, options, tee
@@ -168,6 +169,8 @@ class LandQuotaProblem:
         InfeasibleError
             Naming the conflicting rules (IIS for the LP, elastic relaxation
             for binary projects).
+        RegionoptError
+            If the solver failed or reports the plan unbounded.
         """
         opts = SolveOptions(solver, time_limit, mip_gap, threads, dict(options or {}), tee)
         m = build_model(self.inputs)
@@ -176,8 +179,10 @@ class LandQuotaProblem:
             method, conflicts = diagnose_infeasibility(m, self.inputs.label, options=opts)
             raise InfeasibleError("the land-quota plan is infeasible", conflicts, method)
         notes: list[str] = []
-        if not rep.status.has_solution:
+        if rep.status == Status.TIME_LIMIT_NO_SOLUTION:
             return _no_solution_result(self, rep)
+        if not rep.status.has_solution:
+            raise RegionoptError(f"the land-quota plan: no solution ({rep.status.value}, {rep.termination})")
         duals = rep.duals
         priced_model = m
         if duals is None:
