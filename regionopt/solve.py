@@ -30,7 +30,7 @@ from pyomo.core.base.constraint import ConstraintData
 from pyomo.core.base.var import VarData
 from pyomo.opt import TerminationCondition as LegacyTC
 
-from .errors import Conflict, InfeasibleError, InputError, SolverUnavailableError
+from .errors import Conflict, InfeasibleError, InputError, RegionoptError, SolverUnavailableError
 
 __all__ = [
     "SolveOptions",
@@ -41,6 +41,7 @@ __all__ = [
     "duals_with_integers_fixed",
     "is_mip",
     "raise_infeasible",
+    "raise_solver_failure",
     "solve_model",
 ]
 
@@ -568,3 +569,14 @@ def raise_infeasible(model: pyo.ConcreteModel, what: str, label: Labeler | None 
     """Diagnose and raise :class:`InfeasibleError` for ``model``."""
     method, conflicts = diagnose_infeasibility(model, label, options=options)
     raise InfeasibleError(f"{what}: the rules cannot all hold", conflicts, method)
+
+
+def raise_solver_failure(report: SolveReport, what: str) -> None:
+    """Raise :class:`RegionoptError` if the solver failed or found the model unbounded.
+
+    The shared answer of every model to the statuses that leave neither a plan
+    nor a diagnosis (``ERROR``, ``UNBOUNDED``); ``INFEASIBLE`` is diagnosed by the
+    caller, and ``TIME_LIMIT_NO_SOLUTION`` becomes a flagged result.
+    """
+    if report.status in (Status.ERROR, Status.UNBOUNDED):
+        raise RegionoptError(f"{what}: no solution ({report.status.value}, {report.termination})")

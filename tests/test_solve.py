@@ -7,8 +7,13 @@ import math
 import pyomo.environ as pyo
 import pytest
 
+import regionopt.clusters.problem as cp
+import regionopt.land.problem as lp
 from regionopt import InputError, SolveOptions, SolverUnavailableError, Status
-from regionopt.solve import describe_constraint, diagnose_infeasibility, solve_model
+from regionopt.clusters.synthetic import random_problem
+from regionopt.errors import RegionoptError
+from regionopt.land import random_instance
+from regionopt.solve import SolveReport, describe_constraint, diagnose_infeasibility, solve_model
 
 
 def _lp(cap: float = 3.0) -> pyo.ConcreteModel:
@@ -113,13 +118,6 @@ def test_elastic_respects_bendable_and_weights() -> None:
 @pytest.mark.parametrize("status", [Status.TIME_LIMIT_NO_SOLUTION, Status.ERROR, Status.UNBOUNDED])
 def test_models_answer_no_plan_statuses_alike(status: Status, monkeypatch: pytest.MonkeyPatch) -> None:
     """Land and cluster models: a time limit without a plan is a flagged result, a failure raises."""
-    import regionopt.clusters.problem as cp
-    import regionopt.land.problem as lp
-    from regionopt.clusters.synthetic import random_problem
-    from regionopt.errors import RegionoptError
-    from regionopt.land import random_instance
-    from regionopt.solve import SolveReport
-
     def fake(model: object, options: object = None) -> SolveReport:
         return SolveReport(status, math.nan, math.nan, math.nan, 0.0, "highs", "fake " + status.value, None)
 

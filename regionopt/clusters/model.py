@@ -328,10 +328,14 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
             for i, (slope, icpt) in enumerate(facets):
                 if icpt < sum(wts.values()) - 1e-12:
                     env_rows[c, comp[0], i] = (comp, cts, slope, icpt)
+
+    def _env(_m: Any, c: str, k0: str, i: int) -> Any:
+        comp, cts, slope, icpt = env_rows[c, k0, i]
+        return pyo.quicksum(inp.synergy[t[1], t[2]] * m.w[t] for t in cts) <= icpt + slope * pyo.quicksum(
+            y(c, k) for k in comp)
+
     m.synergy_envelope = pyo.Constraint(
-        list(env_rows),
-        rule=lambda _m, c, k0, i: pyo.quicksum(inp.synergy[t[1], t[2]] * m.w[t] for t in env_rows[c, k0, i][1])
-        <= env_rows[c, k0, i][3] + env_rows[c, k0, i][2] * pyo.quicksum(y(c, k) for k in env_rows[c, k0, i][0]),
+        list(env_rows), rule=_env,
         doc="synergies at {0} among the clusters linked with {1} are limited by how many of them {0} can host "
         "(envelope facet {2})",
     )

@@ -10,8 +10,8 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import InfeasibleError, InputError, RegionoptError
-from ..solve import SolveOptions, Status, diagnose_infeasibility, solve_model
+from ..errors import InfeasibleError, InputError
+from ..solve import SolveOptions, Status, diagnose_infeasibility, raise_solver_failure, solve_model
 from .inputs import DEFAULT_ROLES, ClusterInputs, validate_inputs
 from .model import ModelParams, build_model
 from .results import ClusterRoleResult
@@ -211,8 +211,7 @@ class ClusterRoleProblem:
                 m, self.label, options=replace(opts, solver="highs"), bendable=_bendable
             )
             raise InfeasibleError("cluster role plan: the rules cannot all hold", conflicts, method)
-        if not rep.status.has_solution and rep.status != Status.TIME_LIMIT_NO_SOLUTION:
-            raise RegionoptError(f"cluster role plan: no plan found ({rep.status.value}, {rep.termination})")
+        raise_solver_failure(rep, "cluster role plan")
         return ClusterRoleResult(self, m, rep, opts)
 
     def diagnose(self, options: SolveOptions | None = None) -> pd.DataFrame:

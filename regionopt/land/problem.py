@@ -11,13 +11,14 @@ from typing import Any
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import InfeasibleError, RegionoptError
+from ..errors import InfeasibleError
 from ..solve import (
     SolveOptions,
     SolveReport,
     Status,
     diagnose_infeasibility,
     duals_with_integers_fixed,
+    raise_solver_failure,
     solve_model,
 )
 from .inputs import LandInputs, LandSettings, build_inputs
@@ -179,10 +180,9 @@ class LandQuotaProblem:
             method, conflicts = diagnose_infeasibility(m, self.inputs.label, options=opts)
             raise InfeasibleError("the land-quota plan is infeasible", conflicts, method)
         notes: list[str] = []
-        if rep.status == Status.TIME_LIMIT_NO_SOLUTION:
-            return _no_solution_result(self, rep)
+        raise_solver_failure(rep, "the land-quota plan")
         if not rep.status.has_solution:
-            raise RegionoptError(f"the land-quota plan: no solution ({rep.status.value}, {rep.termination})")
+            return _no_solution_result(self, rep)
         duals = rep.duals
         priced_model = m
         if duals is None:
