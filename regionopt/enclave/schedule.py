@@ -29,7 +29,7 @@ import pandas as pd
 import pyomo.environ as pyo
 
 from ..errors import InfeasibleError, InputError
-from ..solve import SolveOptions, raise_infeasible, solve_model
+from ..solve import SolveOptions, raise_infeasible, raise_solver_failure, solve_model
 
 __all__ = ["ScheduleResult", "sharing_schedule"]
 
@@ -212,6 +212,7 @@ def sharing_schedule(
     rep = solve_model(m, opts)
     if rep.status.value == "infeasible":
         raise_infeasible(m, "sharing schedule", options=opts)
+    raise_solver_failure(rep, "sharing schedule")
     if not rep.status.has_solution:
         raise InfeasibleError(f"sharing schedule: solver status {rep.status.value}")
     best = rep.objective
