@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -38,10 +38,10 @@ __all__ = [
     "Status",
     "describe_constraint",
     "diagnose_infeasibility",
-    "duals_with_integers_fixed",
     "is_mip",
     "raise_infeasible",
     "raise_solver_failure",
+    "resolve_with_integers_fixed",
     "solve_model",
 ]
 
@@ -357,21 +357,26 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     return _solve_legacy(model, opts, mip)
 
 
-def duals_with_integers_fixed(
-    model: pyo.ConcreteModel, options: SolveOptions | None = None
-) -> tuple[pyo.ConcreteModel, ComponentMap | None]:
-    """Prices for a solved MIP: duals of the LP with the integer decisions fixed.
+def resolve_with_integers_fixed(
+    model: pyo.ConcreteModel, report: SolveReport, options: SolveOptions | None = None
+) -> tuple[pyo.ConcreteModel, SolveReport]:
+    """Prices for a solved MIP: re-solve the LP with the integer decisions fixed.
 
     The model is cloned, every integer variable is made continuous and fixed at
-    its (rounded) value, and the remaining LP is solved; its duals price the
-    constraints given those decisions.
+    its (rounded) value, and the remaining LP is solved. Its solution is the
+    MIP plan with the best continuous decisions for those integer decisions (the
+    same as the MIP's at a proven optimum; possibly better after a time limit),
+    and its duals price the constraints given those decisions.
 
     Returns
     -------
-    (the fixed LP model, its duals or ``None`` if the LP did not solve)
+    (the fixed LP model, a report)
+        The report keeps the MIP's status, bound and time, with the LP's
+        objective, the gap recomputed against the MIP bound, and the LP's duals.
+        Read the plan from the returned model so that quantities, prices and
+        the objective belong to one solution. If the LP does not solve, the
+        input model and report are returned unchanged.
     """
-    import dataclasses
-
     lp = model.clone()
     for v in lp.component_data_objects(pyo.Var, active=True):
         if v.is_integer() or v.is_binary():
@@ -381,9 +386,16 @@ def duals_with_integers_fixed(
             v.setlb(lb)
             v.setub(ub)
             v.fix(val)
-    opts = dataclasses.replace(options or SolveOptions(), mip_gap=None)
-    rep = solve_model(lp, opts)
-    return lp, rep.duals
+    opts = replace(options or SolveOptions(), mip_gap=None)
+    lp_rep = solve_model(lp, opts)
+    if not lp_rep.status.has_solution:
+        return model, report
+    gap = _gap(lp_rep.objective, report.bound) if math.isfinite(report.bound) else report.mip_gap
+    status = report.status
+    target = options.mip_gap if options is not None else None
+    if status == Status.FEASIBLE and target is not None and gap <= target + 1e-12:
+        status = Status.OPTIMAL
+    return lp, replace(report, status=status, objective=lp_rep.objective, mip_gap=gap, duals=lp_rep.duals)
 
 
 # --------------------------------------------------------------------------- diagnosis

@@ -13,7 +13,13 @@ from regionopt import InputError, SolveOptions, SolverUnavailableError, Status
 from regionopt.clusters.synthetic import random_problem
 from regionopt.errors import RegionoptError
 from regionopt.land import random_instance
-from regionopt.solve import SolveReport, describe_constraint, diagnose_infeasibility, solve_model
+from regionopt.solve import (
+    SolveReport,
+    describe_constraint,
+    diagnose_infeasibility,
+    resolve_with_integers_fixed,
+    solve_model,
+)
 
 
 def _lp(cap: float = 3.0) -> pyo.ConcreteModel:
@@ -135,3 +141,25 @@ def test_models_answer_no_plan_statuses_alike(status: Status, monkeypatch: pytes
             land.solve(autarky=False)
         with pytest.raises(RegionoptError, match=status.value):
             clusters.solve()
+
+
+def test_resolve_with_integers_fixed_reports_the_plan_it_returns() -> None:
+    """After a time limit the incumbent's continuous part may be poor: the re-solve keeps the
+    integer decisions, improves the rest, and reports objective, gap and duals of that one plan."""
+    m = pyo.ConcreteModel()
+    m.y = pyo.Var(within=pyo.Binary)
+    m.x = pyo.Var(bounds=(0, 5))
+    m.cap = pyo.Constraint(expr=m.x + 4 * m.y <= 8)
+    m.obj = pyo.Objective(expr=m.x + 3 * m.y, sense=pyo.maximize)
+    m.y.set_value(1)
+    m.x.set_value(1.0)  # feasible, not the best x for y = 1 (that is x = 4)
+    incumbent = SolveReport(Status.FEASIBLE, 4.0, 8.0, 1.0, 0.1, "highs", "maxTimeLimit")
+    lp, rep = resolve_with_integers_fixed(m, incumbent, SolveOptions(mip_gap=0.2))
+    assert pyo.value(lp.y) == 1 and pyo.value(lp.x) == pytest.approx(4.0)
+    assert rep.objective == pytest.approx(7.0) == pytest.approx(pyo.value(lp.obj))
+    assert rep.bound == 8.0 and rep.mip_gap == pytest.approx(1 / 7)
+    assert rep.status == Status.OPTIMAL  # 1/7 is within the requested 0.2
+    assert rep.duals is not None and rep.duals[lp.cap] == pytest.approx(1.0)
+    assert pyo.value(m.x) == 1.0  # the input model is left as it was
+    _, rep2 = resolve_with_integers_fixed(m, incumbent, SolveOptions(mip_gap=0.1))
+    assert rep2.status == Status.FEASIBLE

@@ -17,8 +17,8 @@ from ..solve import (
     SolveReport,
     Status,
     diagnose_infeasibility,
-    duals_with_integers_fixed,
     raise_solver_failure,
+    resolve_with_integers_fixed,
     solve_model,
 )
 from .inputs import LandInputs, LandSettings, build_inputs
@@ -183,12 +183,10 @@ class LandQuotaProblem:
         raise_solver_failure(rep, "the land-quota plan")
         if not rep.status.has_solution:
             return _no_solution_result(self, rep)
-        duals = rep.duals
-        priced_model = m
-        if duals is None:
-            priced_model, duals = duals_with_integers_fixed(m, opts)
+        if rep.duals is None:  # a MIP: plan and prices from the LP with project decisions fixed
+            m, rep = resolve_with_integers_fixed(m, rep, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
-        tables = read_tables(priced_model, self.inputs, duals)
+        tables = read_tables(m, self.inputs, rep.duals)
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
             penalty = self.settings.spread_penalty_10k_cny * float(pyo.value(m.pc_max - m.pc_min))
