@@ -188,3 +188,37 @@ def test_excel_missing_sheet(tmp_path) -> None:
         LandQuotaProblem.from_excel(tmp_path / "bad.xlsx")
     assert info.value.table == "projects"
     assert "missing" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "table", "row", "field"),
+    [
+        ({"per_capita_spread_cap": 5.0}, "regions", "A", "population_10k"),
+        ({"gini_cap": 0.2}, "regions", "A", "population_10k"),
+        ({"spread_penalty_10k_cny": 1.0}, "regions", "A", "population_10k"),
+        ({"transport_cost_10k_cny_per_unit_km": 0.01}, "settings", None, "transport_cost_10k_cny_per_unit_km"),
+        ({"platform_payout_coefficient": 2.0}, "provinces", "P1", "platform_coefficient"),
+        ({"platform_payout_coefficient": -1.0}, "settings", None, "platform_payout_coefficient"),
+    ],
+)
+def test_with_settings_checks_the_data_like_from_frames(changes, table, row, field) -> None:
+    """with_settings used to skip the cross-checks: per-capita rules then divided by a
+    population of 1, a per-km cost without distances was silently 0, and an arbitrage
+    payout came back as an unbounded solver failure instead of an InputError."""
+    f = tiny_frames()
+    with pytest.raises(InputError) as direct:
+        LandQuotaProblem.from_frames(**f, settings=changes)
+    with pytest.raises(InputError) as info:
+        LandQuotaProblem.from_frames(**f).with_settings(**changes)
+    for err in (direct.value, info.value):
+        assert (err.table, err.row, err.field) == (table, row, field)
+
+
+def test_with_settings_refuses_to_close_a_forced_pair() -> None:
+    f = tiny_frames()
+    pairs = pd.DataFrame([("C", "A", "construction", 5.0)], columns=["seller", "buyer", "ledger", "min_amount"])
+    prob = LandQuotaProblem.from_frames(**{**f, "pairs": pairs})
+    with pytest.raises(InputError) as info:
+        prob.with_settings(bilateral=False)
+    assert (info.value.table, info.value.row, info.value.field) == ("pairs", "C->A/construction", "min_amount")
+    assert prob.autarky().settings.bilateral is False  # the autarky benchmark closes channels on purpose

@@ -255,17 +255,7 @@ def build_inputs(
     InputError
         Naming table, row and field of the first problem found.
     """
-    if settings is None:
-        st = LandSettings()
-    elif isinstance(settings, LandSettings):
-        st = settings
-    else:
-        try:
-            st = LandSettings(**dict(settings))
-        except ValidationError as exc:
-            e = exc.errors()[0]
-            fld = ".".join(str(x) for x in e.get("loc", ()))
-            raise InputError(f"{e.get('msg')} (got {e.get('input')!r})", table="settings", field=fld or None) from None
+    st = make_settings(settings)
 
     reg_rows = validate_table(regions, RegionRow, "regions", index_field="region")
     regs = {r.region: r for r in reg_rows}
@@ -347,8 +337,6 @@ def build_inputs(
                 )
             if pr.max_amount is not None and pr.min_amount > pr.max_amount:
                 raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
-            if pr.min_amount > 0 and not st.bilateral:
-                raise InputError("a forced minimum flow needs the bilateral channel open", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
             for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
                 arc = (pr.seller, pr.buyer, led)
                 if arc in prs:
@@ -378,10 +366,59 @@ def build_inputs(
             if not math.isfinite(v) or v < 0:
                 raise InputError(f"distance must be finite and >= 0 (got {v})", table="distances_km", row=s, field=b, value=v)
             dist[(s, b)] = v
-    elif st.transport_cost_10k_cny_per_unit_km > 0 and prs:
-        raise InputError("transport cost per km is set but no distances_km table was given", table="settings", field="transport_cost_10k_cny_per_unit_km")
+    inp = LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods))
+    check_settings(inp)
+    return inp
 
-    # rules that need data
+
+def make_settings(settings: LandSettings | Mapping[str, Any] | None) -> LandSettings:
+    """Settings from a :class:`LandSettings`, a dict of its fields or ``None``.
+
+    Raises
+    ------
+    InputError
+        Naming table ``settings`` and the field of a bad value.
+    """
+    if settings is None:
+        return LandSettings()
+    if isinstance(settings, LandSettings):
+        return settings
+    try:
+        return LandSettings(**dict(settings))
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        fld = ".".join(str(x) for x in e.get("loc", ()))
+        raise InputError(f"{e.get('msg')} (got {e.get('input')!r})", table="settings", field=fld or None) from None
+
+
+def check_settings(inp: LandInputs) -> None:
+    """Check the rules switched on in ``inp.settings`` against the data they need.
+
+    Run by :func:`build_inputs` and again whenever settings change
+    (:meth:`LandQuotaProblem.with_settings`), so that a rule is never built on
+    data it does not have (e.g. per-capita rules without population).
+
+    Raises
+    ------
+    InputError
+        Naming table, row and field of the first problem found.
+    """
+    st = inp.settings
+    regs, provs, prs = inp.regions, inp.provinces, inp.pairs
+    if not st.bilateral:
+        for (s, b, _led), pr in sorted(prs.items()):
+            if pr.min_amount > 0:
+                raise InputError(
+                    "a forced minimum flow needs the bilateral channel open",
+                    table="pairs", row=f"{s}->{b}" + (f"/{pr.ledger}" if pr.ledger else ""), field="min_amount", value=pr.min_amount,
+                )
+    if st.transport_cost_10k_cny_per_unit_km > 0:
+        for s, b, _led in sorted(prs):
+            if (s, b) not in inp.distances_km:
+                raise InputError(
+                    f"transport cost per km is set but the distances_km table gives no distance for pair {s}->{b}",
+                    table="settings", field="transport_cost_10k_cny_per_unit_km", value=st.transport_cost_10k_cny_per_unit_km,
+                )
     if st.per_capita_spread_cap is not None or st.gini_cap is not None or st.spread_penalty_10k_cny > 0:
         for r in regs.values():
             if not r.population_10k:
@@ -402,9 +439,7 @@ def build_inputs(
                     "Lower settings.platform_payout_coefficient to at most the smallest buyer coefficient.",
                     table="provinces", row=pv.province, field="platform_coefficient", value=coef_p,
                 )
-    farm_needed = st.national_floor_mu is not None or any(
-        p.farmland_floor_mu is not None for p in provs.values()
-    )
+    farm_needed = st.national_floor_mu is not None or any(p.farmland_floor_mu is not None for p in provs.values())
     if farm_needed:
         for pv in provs.values():
             if pv.farmland_mu is None:
@@ -417,7 +452,6 @@ def build_inputs(
     for r in regs.values():
         if r.farmland_floor_mu is not None and r.farmland_mu is None:
             raise InputError("a regional red line needs farmland_mu", table="regions", row=r.region, field="farmland_mu")
-    return LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods))
 
 
 def ledger_need(p: ProjectRow, ledger: str) -> float:
@@ -441,4 +475,4 @@ def reserve_yield(t: ReserveRow, ledger: str) -> float:
     }[ledger]
 
 
-__all__ += ["FARMLAND_LEDGERS", "LEDGERS", "build_inputs", "ledger_need", "reserve_yield"]
+__all__ += ["FARMLAND_LEDGERS", "LEDGERS", "build_inputs", "check_settings", "ledger_need", "make_settings", "reserve_yield"]

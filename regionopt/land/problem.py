@@ -21,7 +21,7 @@ from ..solve import (
     resolve_with_integers_fixed,
     solve_model,
 )
-from .inputs import LandInputs, LandSettings, build_inputs
+from .inputs import LandInputs, LandSettings, build_inputs, check_settings, make_settings
 from .model import build_model
 from .readback import read_tables
 from .results import LandQuotaResult
@@ -124,9 +124,21 @@ class LandQuotaProblem:
         return self.inputs.settings
 
     def with_settings(self, **changes: Any) -> LandQuotaProblem:
-        """A copy of the problem with some settings changed (validated)."""
-        new = LandSettings(**{**self.settings.model_dump(), **changes})
-        return LandQuotaProblem(dataclasses.replace(self.inputs, settings=new))
+        """A copy of the problem with some settings changed.
+
+        The new settings are checked against the data exactly as
+        :meth:`from_frames` checks them (e.g. per-capita rules need every
+        region's population), so a rule is never built on missing data.
+
+        Raises
+        ------
+        InputError
+            Naming table, row and field of the first problem.
+        """
+        new = make_settings({**self.settings.model_dump(), **changes})
+        inp = dataclasses.replace(self.inputs, settings=new)
+        check_settings(inp)
+        return LandQuotaProblem(inp)
 
     def autarky(self) -> LandQuotaProblem:
         """The same problem with every trading channel closed."""
