@@ -160,3 +160,43 @@ def test_degenerate_games_with_many_ties(n):
     # symmetric majority game: equal split
     maj = CooperativeGame([f"P{i}" for i in range(n)], (popcounts(n) > n // 2).astype(float))
     np.testing.assert_allclose(nucleolus(maj).to_numpy(), np.full(n, 1 / n), atol=1e-8)
+
+
+# A 4-player game with values of order 1e6 万元 whose coalitions differ from round numbers by a few
+# tenths of a 万元 (near-degenerate: many excesses tie within the LP tolerance). The stage LPs used
+# to fix "tight" coalitions at v(S) - t as equalities, which contradicted each other and made the
+# next stage infeasible.
+NEAR_TIE_VALUES = [0.0, 2000000.024, 2000000.043, 0.0657, -0.1046, 1000000.0108, -0.0307, 1000000.1232,
+                   -0.0336, 999999.8053, 0.1264, 1000000.1818, 2000000.0967, 1999999.9641, 1999999.9011, 0.1]
+
+
+@pytest.mark.parametrize("factor", [1e-6, 1.0, 1e3])
+def test_prenucleolus_near_ties_and_large_values(factor):
+    g = CooperativeGame(["A", "B", "C", "D"], np.array(NEAR_TIE_VALUES) * factor)
+    x = prenucleolus(g)
+    ref = prenucleolus(g, method="all_rows")
+    scale = max(1.0, float(np.max(np.abs(g.values()))))
+    np.testing.assert_allclose(x.to_numpy(), ref.to_numpy(), atol=1e-6 * scale)
+    assert abs(x.sum() - g.grand_value) <= 1e-9 * scale
+    assert kohlberg_check(g, x, imputation=False).holds
+    assert least_core(g).contains(g, x)
+
+
+def _multiples_game(seed: int, n: int, unit: float) -> CooperativeGame:
+    rng = np.random.default_rng(seed)
+    v = rng.integers(0, 5, size=1 << n).astype(float) * unit
+    v[0] = 0.0
+    return CooperativeGame([f"P{i}" for i in range(n)], v)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_prenucleolus_is_scale_invariant(seed):
+    """prenucleolus(k·v) = k·prenucleolus(v), also when v(S) is of order 1e9 (GDP-sized, in 万元)."""
+    n = 5
+    small = _multiples_game(seed, n, 0.25)
+    big = _multiples_game(seed, n, 0.25e9)
+    x_small = prenucleolus(small).to_numpy()
+    x_big = prenucleolus(big).to_numpy()
+    np.testing.assert_allclose(x_big, x_small * 1e9, atol=1e-6 * 1e9)
+    lc_small, lc_big = least_core(small), least_core(big)
+    assert lc_big.epsilon == pytest.approx(lc_small.epsilon * 1e9, abs=1e-6 * 1e9)

@@ -94,22 +94,26 @@ def _sequential(
 ) -> _SeqResult:
     t_start = time.perf_counter()
     n = game.n
-    v = game.values()
+    v_user = game.values()
     grand = game.grand
+    # The LPs are solved on the game divided by max(1, max |v|): HiGHS's feasibility tolerances are
+    # absolute, so on unscaled values of order 1e8 and more the equalities fixed between stages
+    # became inconsistent at machine precision. Results are scaled back at the end.
+    scale = max(1.0, float(np.max(np.abs(v_user))))
+    v = v_user / scale
     vN = float(v[grand])
-    scale = max(1.0, float(np.max(np.abs(v))))
-    tol_abs = tol * scale
+    tol_abs = tol
     single = np.array([v[1 << i] for i in range(n)])
     if imputation and single.sum() > vN + tol_abs:
         raise InfeasibleError(
-            f"the imputation set is empty: the players' stand-alone values sum to {single.sum():.6g} "
-            f"> v(N) = {vN:.6g}; use the prenucleolus (imputation=False) or check the values"
+            f"the imputation set is empty: the players' stand-alone values sum to {single.sum() * scale:.6g} "
+            f"> v(N) = {vN * scale:.6g}; use the prenucleolus (imputation=False) or check the values"
         )
     res = _SeqResult(x=np.full(n, vN / n))
     if n == 1:
-        res.x = np.array([vN])
+        res.x = np.array([vN * scale])
         return res
-    big = 10.0 * scale * n + 1.0
+    big = 10.0 * n + 1.0
     col_lo = np.concatenate([single if imputation else np.full(n, -np.inf), [-big]])
     lp = HighsLP(np.concatenate([np.zeros(n), [1.0]]), col_lo, np.full(n + 1, np.inf))
     deadline = None if time_limit is None else t_start + time_limit
@@ -193,9 +197,11 @@ def _sequential(
         fixed_now: list[int] = []
         for r in pos:
             m = int(rows[r])
+            # e(S) <= t from now on. Together with the other positive-dual rows (a balanced
+            # collection) this forces e(S) = t exactly, without writing equalities whose
+            # right-hand sides, rounded by the LP, can contradict each other.
             lp.set_coeff(int(r), n, 0.0)
-            val = float(v[m]) - t
-            lp.set_row_bounds(int(r), val, val)
+            lp.set_row_bounds(int(r), float(v[m]) - t, np.inf)
             free[m] = False
             fixed_now.append(m)
             rank.add(_bits(np.array([m]), n)[0])
@@ -224,9 +230,10 @@ def _sequential(
                     for m in in_span:
                         row_i = rows_of.get(int(m))
                         if row_i is not None:
+                            # its excess is fixed by the rows above (and may differ from t
+                            # by up to the tolerance): the row is redundant, drop it
                             lp.set_coeff(row_i, n, 0.0)
-                            val = float(v[m]) - t
-                            lp.set_row_bounds(row_i, val, val)
+                            lp.set_row_bounds(row_i, -np.inf, np.inf)
         res.stages.append(_StageLog(t, fixed_now, res.rows, solves))
         res.x = x.copy()
         if stop_after_first or rank.rank >= n or not free.any():
@@ -241,6 +248,9 @@ def _sequential(
         res.lp_solves += 1
         if out.status == "optimal":
             res.x = out.x[:n].copy()
+    res.x = res.x * scale
+    for st in res.stages:
+        st.epsilon *= scale
     res.seconds = time.perf_counter() - t_start
     return res
 
