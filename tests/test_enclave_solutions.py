@@ -214,3 +214,17 @@ def test_bankruptcy_game_values():
     assert g.grand_value == 300.0
     assert g.is_convex()
     assert math.isclose(g.value(["a", "c"]), 100.0)
+
+
+def test_shapley_monte_carlo_single_pair_states_no_finite_bound():
+    """With n_samples=2 (one antithetic pair) the spread is unknown: the bound must not be 0."""
+    g = CooperativeGame.from_callable(["L1", "L2", "R"],
+                                      lambda s: float(min(len(s & {"L1", "L2"}), len(s & {"R"}))))
+    exact = shapley(g)
+    for seed in range(6):
+        mc = shapley_monte_carlo(g, n_samples=2, seed=seed)
+        hw = mc.attrs["half_width"]
+        assert ((mc - exact).abs() <= hw).all()
+        assert np.isinf(hw).all()
+    mc = shapley_monte_carlo(g, n_samples=4, seed=0)
+    assert np.isfinite(mc.attrs["half_width"]).all()

@@ -106,7 +106,11 @@ def shapley_monte_carlo(
     normal-approximation (CLT) half-width ``z_{(1+c)/2} · s_i / √m`` at
     confidence ``c``, per player, in ``attrs["half_width"]`` (a Series).
     Orders are sampled antithetically (each order and its reverse) to reduce
-    variance; ``m`` counts orders.
+    variance; ``m`` counts orders and the bound uses the ``m / 2`` pairs. With a
+    single pair (``n_samples <= 2``) the spread cannot be estimated and the
+    half-width is ``inf``. The CLT bound is an approximation: when a player's
+    marginal contribution is rarely non-zero (pivotal players of voting games)
+    small samples can show no spread at all; use many samples there.
 
     Parameters
     ----------
@@ -138,9 +142,11 @@ def shapley_monte_carlo(
     # pair antithetic samples so that the CLT bound uses independent pairs
     pairs = 0.5 * (contrib[:half] + contrib[half:])
     est = pairs.mean(axis=0)
-    sd = pairs.std(axis=0, ddof=1) if half > 1 else np.zeros(n)
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    hw = z * sd / math.sqrt(half)
+    if half > 1:
+        hw = z * pairs.std(axis=0, ddof=1) / math.sqrt(half)
+    else:  # one antithetic pair: no spread to estimate, so no finite bound can be stated
+        hw = np.full(n, np.inf)
     return make_allocation(
         game, est, "shapley", method="monte_carlo", n_samples=int(m), seed=seed,
         confidence=confidence,
