@@ -123,3 +123,32 @@ def test_cit_apportionment_rule():
     assert (ei.value.row, ei.value.field) == ("Branch Xuancheng", "payroll")
     with pytest.raises(InputError):
         cit_apportionment(units, 10.0, "HQ Shanghai")
+
+
+def test_round_ratios_breaks_ties_by_closeness():
+    """Two roundings leave the same worst excess (A+B gets 90 % either way): take the closer one."""
+    vals = {("A",): 0.0, ("B",): 0.0, ("C",): 0.0, ("A", "B"): 100.0, ("A", "C"): 0.0, ("B", "C"): 0.0,
+            ("A", "B", "C"): 100.0}
+    g = CooperativeGame.from_dict(vals)
+    x = pd.Series({"A": 63.0, "B": 27.0, "C": 10.0})
+    r = round_ratios(g, x, step=0.05)
+    # candidates with the smallest worst excess (10): 65/25/10 (distance 0.04) and 60/30/10 (0.06)
+    assert r.ratios.round(6).to_dict() == {"A": 0.65, "B": 0.25, "C": 0.1}
+    assert r.max_excess_after == pytest.approx(10.0)
+    # same on a game in 万元 of order 1e6 (excess ties up to rounding of r * v(N))
+    big = round_ratios(g.scaled(1.37e4), x * 1.37e4, step=0.05)
+    assert big.ratios.round(6).to_dict() == {"A": 0.65, "B": 0.25, "C": 0.1}
+
+
+def test_floors_and_caps_for_unknown_partners_raise():
+    s = pd.Series({"A": 0.9, "B": 0.1})
+    with pytest.raises(InputError) as err:
+        apply_floors_caps(s, floors={"b": 0.5})
+    assert err.value.table == "floors and caps" and err.value.row == "b" and err.value.field == "floor"
+    with pytest.raises(InputError) as err:
+        apply_floors_caps(s, caps={"A": float("nan")})
+    assert err.value.row == "A" and err.value.field == "cap"
+    g = CooperativeGame.from_dict({("A",): 0.0, ("B",): 0.0, ("A", "B"): 10.0})
+    with pytest.raises(InputError) as err:
+        round_ratios(g, pd.Series({"A": 9.0, "B": 1.0}), floors={"Bee": 0.3})
+    assert err.value.row == "Bee"

@@ -163,6 +163,21 @@ def _shares(allocation: pd.Series) -> pd.Series:
     return (a.clip(lower=0) / a.clip(lower=0).sum()).rename("share")
 
 
+def _bounds(given: Mapping[str, float] | pd.Series | None, players: pd.Index, default: float,
+            what: str) -> pd.Series:
+    """Per-player floor or cap as a Series over ``players``; unknown names and non-numbers raise."""
+    b = pd.Series(given if given is not None else {}, dtype=object)
+    b.index = [str(i) for i in b.index]
+    for p, val in b.items():
+        if p not in players:
+            raise InputError(f"unknown partner; partners are {list(players)}", table="floors and caps", row=p,
+                             field=what, value=val)
+        num = pd.to_numeric(pd.Series([val]), errors="coerce").iloc[0]
+        if not np.isfinite(num):
+            raise InputError("must be a number in [0, 1]", table="floors and caps", row=p, field=what, value=val)
+    return pd.to_numeric(b, errors="coerce").astype(float).reindex(players).fillna(default)
+
+
 def apply_floors_caps(
     shares: pd.Series,
     floors: Mapping[str, float] | pd.Series | None = None,
@@ -174,8 +189,8 @@ def apply_floors_caps(
     ``s_i = clip(s_i + λ, floor_i, cap_i)`` with ``λ`` found by bisection.
     """
     s = _shares(shares)
-    lo = pd.Series(floors if floors is not None else {}, dtype=float).reindex(s.index).fillna(0.0)
-    hi = pd.Series(caps if caps is not None else {}, dtype=float).reindex(s.index).fillna(1.0)
+    lo = _bounds(floors, s.index, 0.0, "floor")
+    hi = _bounds(caps, s.index, 1.0, "cap")
     for p in s.index:
         if not 0 <= lo[p] <= hi[p] <= 1:
             raise InputError("need 0 <= floor <= cap <= 1", table="floors and caps", row=p, field="floor",
@@ -250,12 +265,13 @@ def round_ratios(
     s = _shares(pd.Series(x, index=list(game.players)))
     if floors or caps:
         s = apply_floors_caps(s, floors, caps)
-    lo = pd.Series(floors or {}, dtype=float).reindex(s.index).fillna(0.0).to_numpy()
-    hi = pd.Series(caps or {}, dtype=float).reindex(s.index).fillna(1.0).to_numpy()
+    lo = _bounds(floors, s.index, 0.0, "floor").to_numpy()
+    hi = _bounds(caps, s.index, 1.0, "cap").to_numpy()
     units = round(1 / step)
     base = np.floor(s.to_numpy() * units + 1e-9).astype(int)
     vN = game.grand_value
     before = core_check(game, x).max_excess
+    tie = 1e-9 * max(1.0, float(np.max(np.abs(game.values()))))
     best: tuple[float, float, np.ndarray] | None = None
     for ups in itertools.product((0, 1), repeat=game.n):
         k = base + np.array(ups)
@@ -266,7 +282,8 @@ def round_ratios(
             continue
         e = core_check(game, r * vN).max_excess
         dist = float(np.abs(r - s.to_numpy()).sum())
-        if best is None or (e, dist) < (best[0] - 1e-9, best[1]):
+        # smallest largest excess; among (numerically) equal excesses, the closest to the allocation
+        if best is None or e < best[0] - tie or (e <= best[0] + tie and dist < best[1] - 1e-12):
             best = (e, dist, r)
     if best is None:
         raise InputError("no rounded split satisfies the floors and caps", table="rounding")
