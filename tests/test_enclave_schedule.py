@@ -83,3 +83,36 @@ def test_worked_case_schedule():
 
     r = sharing_schedule(case.forecast, nucleolus(case.game), case.costs, discount_rate=0.06)
     assert (r.npv["net_npv_10k_cny"] > 0).all()
+
+
+def test_rounded_schedule_keeps_floors_and_caps():
+    """Largest-remainder rounding used to push a ratio below its floor (36 % -> 35 %)."""
+    fc = pd.Series([100.0] * 15, index=range(1, 16))
+    r = sharing_schedule(fc, {"A": 0.64, "B": 0.36}, floors={"B": 0.36}, step=0.05)
+    assert (r.table["B"] >= 36.0 - 1e-9).all()
+    assert r.table.sum(axis=1).to_numpy() == pytest.approx(100.0)
+    r = sharing_schedule(fc, {"A": 0.66, "B": 0.34}, caps={"A": 0.66}, step=0.05)
+    assert (r.table["A"] <= 66.0 + 1e-9).all()
+    with pytest.raises(InputError) as err:
+        sharing_schedule(fc, {"A": 0.5, "B": 0.5}, floors={"A": 0.52}, caps={"A": 0.54}, step=0.05)
+    assert err.value.table == "floors and caps" and err.value.field == "step"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "table", "row", "field"),
+    [
+        ({"costs": {"A": float("nan"), "B": 100.0}}, "costs", "A", "cost_10k_cny"),
+        ({"allocation": {"A": float("nan"), "B": 1.0}}, "allocation", "A", "payoff"),
+        ({"floors": {"C": 0.2}}, "floors and caps", "C", "floor"),
+        ({"floors": {"A": float("nan")}}, "floors and caps", "A", "floor"),
+        ({"caps": {"B": 1.5}}, "floors and caps", "B", "cap"),
+        ({"step": 0.0}, "schedule", None, "step"),
+    ],
+)
+def test_bad_schedule_input_raises_input_error_naming_the_cell(kwargs, table, row, field):
+    fc = pd.Series([100.0] * 15, index=range(1, 16))
+    args = {"allocation": {"A": 1.0, "B": 1.0}, **kwargs}
+    alloc = args.pop("allocation")
+    with pytest.raises(InputError) as err:
+        sharing_schedule(fc, alloc, **args)
+    assert (err.value.table, err.value.row, err.value.field) == (table, row, field)

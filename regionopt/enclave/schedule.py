@@ -130,7 +130,10 @@ def sharing_schedule(
         raise InputError("must be 'net' or 'gross'", table="schedule", field="target", value=target)
     a = pd.Series(allocation, dtype=float)
     a.index = [str(i) for i in a.index]
-    if (a < -1e-9).any() or a.sum() <= 0:
+    for p, val in a.items():
+        if not np.isfinite(val) or val < -1e-9:
+            raise InputError("must be a finite number >= 0", table="allocation", row=p, field="payoff", value=val)
+    if a.sum() <= 0:
         raise InputError("allocation must be >= 0 with a positive total", table="allocation")
     a = a.clip(lower=0) / a.clip(lower=0).sum()
     partners = list(a.index)
@@ -139,9 +142,24 @@ def sharing_schedule(
     unknown = [p for p in c.index if p not in partners]
     if unknown:
         raise InputError("cost for a partner not in the allocation", table="costs", row=unknown[0], field="cost_10k_cny")
+    for p, val in c.items():
+        if not np.isfinite(val) or val < 0:
+            raise InputError("must be a finite number >= 0", table="costs", row=p, field="cost_10k_cny", value=val)
     c = c.reindex(partners).fillna(0.0)
-    if (c < 0).any():
-        raise InputError("must be >= 0", table="costs", row=c.index[c < 0][0], field="cost_10k_cny")
+    if step is not None and (not 0 < step <= 0.5 or abs(round(1 / step) - 1 / step) > 1e-9):
+        raise InputError("step must divide 1 (e.g. 0.05, 0.1)", table="schedule", field="step", value=step)
+    bounds: dict[str, dict[str, float]] = {}
+    for what, given, default in (("floor", floors, 0.0), ("cap", caps, 1.0)):
+        b = pd.Series(given if given is not None else {}, dtype=float)
+        b.index = [str(i) for i in b.index]
+        for p, val in b.items():
+            if p not in partners:
+                raise InputError(f"unknown partner; partners are {partners}", table="floors and caps", row=p,
+                                 field=what, value=val)
+            if not np.isfinite(val) or not 0 <= val <= 1:
+                raise InputError("must be a share in [0, 1]", table="floors and caps", row=p, field=what,
+                                 value=val)
+        bounds[what] = {p: float(b.get(p, default)) for p in partners}
     phase_of: dict[int, int] = {}
     for k, (lo, hi) in enumerate(phases):
         for y in years:
@@ -171,8 +189,7 @@ def sharing_schedule(
     cum_phase: dict[str, dict[str, float]] = {}
     for k in range(len(phases)):
         cum_phase[labels[k]] = {labels[q]: pv_phase[labels[q]] for q in range(k + 1)}
-    lo_r = {p: float(pd.Series(floors or {}, dtype=float).get(p, 0.0)) for p in partners}
-    hi_r = {p: float(pd.Series(caps or {}, dtype=float).get(p, 1.0)) for p in partners}
+    lo_r, hi_r = bounds["floor"], bounds["cap"]
     scale = max(total_pv, 1.0)
 
     m = pyo.ConcreteModel(name="sharing schedule")
@@ -232,13 +249,23 @@ def sharing_schedule(
     ratios = ratios.div(ratios.sum(axis=1), axis=0)
     if step is not None:
         units = round(1 / step)
+        lo_u = np.array([lo_r[p] for p in partners]) * units
+        hi_u = np.array([hi_r[p] for p in partners]) * units
         rounded = []
-        for _, row in ratios.iterrows():
+        for phase, row in ratios.iterrows():
             raw = row.to_numpy() * units
             base = np.floor(raw + 1e-9)
+            # largest remainder, but never below a floor or above a cap (the rounded schedule
+            # must keep the bounds the LP respected): shares under their floor go up first
+            up = base + 1 <= hi_u + 1e-9
+            must = (base < lo_u - 1e-9) & up
             rest = int(units - base.sum())
-            order = np.argsort(-(raw - base), kind="stable")[:rest]
-            base[order] += 1
+            order = [int(j) for j in np.flatnonzero(must)]
+            order += [int(j) for j in np.argsort(-(raw - base), kind="stable") if up[j] and not must[j]]
+            base[order[: max(rest, 0)]] += 1
+            if base.sum() != units or np.any(base < lo_u - 1e-9) or np.any(base > hi_u + 1e-9):
+                raise InputError(f"no split of {phase} on the {step:g} grid respects the floors and caps",
+                                 table="floors and caps", field="step", value=step)
             rounded.append(base / units)
         ratios = pd.DataFrame(rounded, index=ratios.index, columns=ratios.columns)
     yearly = pd.DataFrame(
