@@ -152,3 +152,19 @@ def test_floors_and_caps_for_unknown_partners_raise():
     with pytest.raises(InputError) as err:
         round_ratios(g, pd.Series({"A": 9.0, "B": 1.0}), floors={"Bee": 0.3})
     assert err.value.row == "Bee"
+
+
+def test_gdp_split_and_cit_apportionment_reject_bad_numbers():
+    with pytest.raises(InputError) as err:
+        gdp_statistics_split(100.0, {"A": float("nan"), "B": 1.0})
+    assert (err.value.table, err.value.row, err.value.field) == ("gdp ratios", "A", "ratio")
+    with pytest.raises(InputError) as err:
+        gdp_statistics_split(pd.Series({2024: 10.0, 2025: float("nan")}), {"A": 0.5, "B": 0.5})
+    assert (err.value.table, err.value.row, err.value.field) == ("gdp", 2025, "gdp_10k_cny")
+    units = pd.DataFrame({"revenue": [1.0, 2.0], "payroll": [1.0, 2.0], "assets": [1.0, 1.0]}, index=["H", "B"])
+    with pytest.raises(InputError) as err:
+        cit_apportionment(units, float("nan"), "H")
+    assert err.value.field == "total_cit"
+    with pytest.raises(InputError) as err:
+        cit_apportionment(units, 10.0, "H", weights={"sales": 1.0})
+    assert (err.value.row, err.value.field) == ("sales", "weight")

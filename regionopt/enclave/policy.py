@@ -312,9 +312,17 @@ def gdp_statistics_split(gdp: pd.Series | float, ratios: Mapping[str, float] | p
         Periods × partners, ``gdp_10k_cny`` attributed to each.
     """
     r = pd.Series(ratios, dtype=float)
-    if (r < 0).any() or abs(r.sum() - 1) > 1e-9:
-        raise InputError(f"ratios must be >= 0 and sum to 1 (sum {r.sum():.6g})", table="gdp ratios")
-    g = pd.Series([gdp]) if np.isscalar(gdp) else pd.Series(gdp, dtype=float)
+    for p, val in r.items():
+        if not np.isfinite(val) or val < 0:
+            raise InputError("must be a finite share >= 0", table="gdp ratios", row=p, field="ratio", value=val)
+    if abs(r.sum() - 1) > 1e-9:
+        raise InputError(f"ratios must be >= 0 and sum to 1 (sum {r.sum():.6g})", table="gdp ratios",
+                         field="ratio")
+    g = pd.Series([gdp], dtype=float) if np.isscalar(gdp) else pd.Series(gdp, dtype=float)
+    for period, val in g.items():
+        if not np.isfinite(val) or val < 0:
+            raise InputError("must be a finite number >= 0", table="gdp", row=period, field="gdp_10k_cny",
+                             value=val)
     out = pd.DataFrame(np.outer(g.to_numpy(dtype=float), r.to_numpy()), index=g.index, columns=r.index)
     out.columns.name = "partner"
     out.attrs["unit"] = "gdp_10k_cny"
@@ -351,7 +359,16 @@ def cit_apportionment(units: pd.DataFrame, total_cit: float, head_office: str, *
     names = [r.unit for r in rows]
     if head_office not in names:
         raise InputError("head office not among the units", table="units", row=head_office, field="unit")
+    if not np.isfinite(total_cit) or total_cit < 0:
+        raise InputError("must be a finite number >= 0", table="cit apportionment", field="total_cit",
+                         value=total_cit)
     w = dict(CIT_APPORTIONMENT_WEIGHTS if weights is None else weights)
+    for key, wk in w.items():
+        if key not in CIT_APPORTIONMENT_WEIGHTS or not np.isfinite(wk) or wk < 0:
+            raise InputError(f"weights are finite numbers >= 0 on {sorted(CIT_APPORTIONMENT_WEIGHTS)}",
+                             table="cit apportionment", row=key, field="weight", value=wk)
+    if sum(w.values()) <= 0:
+        raise InputError("weights sum to 0", table="cit apportionment", field="weight")
     branches = [r for r in rows if r.unit != head_office]
     out = pd.Series(0.0, index=pd.Index(names, name="unit"), name="cit_10k_cny")
     if not branches:
