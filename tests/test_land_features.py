@@ -285,3 +285,24 @@ def test_equity_penalty_trades_welfare_for_a_smaller_spread() -> None:
     assert res.objective <= res.welfare + 1e-9
     assert any("penalty" in n for n in res.notes)
     assert_plan_valid(pen, res)
+
+
+@pytest.mark.parametrize("seed", [6, 8, 14])
+def test_no_region_buys_platform_quota_it_does_not_use(seed: int) -> None:
+    """Where the buyer coefficient equals the payout (1.0 = 1.0), selling to the platform and
+    buying back is free in the objective; the plan used to carry such round trips, so a region
+    paid the statutory charge for quota it then left unused (tens of thousands of 万元 on these
+    seeds) and another was paid for it: total welfare right, regional welfare wrong."""
+    from regionopt.land import PLATFORM
+
+    from .land_checks import ledger_balances
+
+    prob = random_instance(10, 3, seed=seed, red_lines=False)
+    assert any(p.platform_coefficient == prob.settings.platform_payout_coefficient for p in prob.inputs.provinces.values())
+    res = prob.solve(autarky=False)
+    assert_plan_valid(prob, res)
+    left_over = ledger_balances(prob, res)
+    buys = res.flows[res.flows["seller"] == PLATFORM]
+    assert len(buys)
+    for _, row in buys.iterrows():
+        assert left_over[(row["buyer"], row["ledger"], row["period"])] <= 1e-4, row.to_dict()

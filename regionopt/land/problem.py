@@ -198,6 +198,7 @@ class LandQuotaProblem:
         if rep.duals is None:  # a MIP: plan and prices from the LP with project decisions fixed
             m, rep = resolve_with_integers_fixed(m, rep, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
+        rep = _drop_idle_platform_loops(m, self.inputs, rep, opts)
         tables = read_tables(m, self.inputs, rep.duals)
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
@@ -241,6 +242,43 @@ class LandQuotaProblem:
             autarky_report=aut_rep,
             notes=notes,
         )
+
+
+def _drop_idle_platform_loops(m: pyo.ConcreteModel, inp: LandInputs, rep: SolveReport, opts: SolveOptions) -> SolveReport:
+    """Remove zero-cost round trips through the national platform from a solved plan.
+
+    Where a buyer province's statutory charge equals the platform payout
+    (coefficient = ``platform_payout_coefficient``, e.g. 1.0 = 1.0), selling to
+    the platform and buying back costs nothing in the objective, so the LP may
+    return any amount of such round trips: one region "buys" quota it does not
+    use at the statutory charge and another is paid for it, which distorts the
+    per-region welfare although total welfare is unchanged. Among the optimal
+    plans, this re-solve picks one with the least platform purchases (welfare
+    held at its optimum). The duals of the first solve stay valid: in an LP any
+    optimal primal and any optimal dual solution are complementary.
+    """
+    if not inp.settings.platform or rep.duals is None:
+        return rep
+    loops = [k for k in m.PB if abs(m._charge[k] - m._payout[k[1]]) <= 1e-12 and (pyo.value(m.plat_buy[k]) or 0.0) > 1e-9]
+    if not loops:
+        return rep
+    obj = m.welfare
+    w = float(pyo.value(obj))
+    saved = [(v, v.value) for v in m.component_data_objects(pyo.Var, active=True) if not v.fixed]
+    m._keep_optimum = pyo.Constraint(expr=obj.expr >= w)
+    m._least_platform = pyo.Objective(expr=sum(m.plat_buy[k] for k in m.PB), sense=pyo.minimize)
+    obj.deactivate()
+    try:
+        sec = solve_model(m, dataclasses.replace(opts, mip_gap=None))
+    finally:
+        m.del_component(m._least_platform)
+        m.del_component(m._keep_optimum)
+        obj.activate()
+    if not sec.status.has_solution:
+        for v, val in saved:
+            v.set_value(val, skip_validation=True)
+        return rep
+    return dataclasses.replace(rep, objective=float(pyo.value(obj)))
 
 
 def _no_solution_result(problem: LandQuotaProblem, rep: SolveReport) -> LandQuotaResult:
