@@ -306,3 +306,47 @@ def test_no_region_buys_platform_quota_it_does_not_use(seed: int) -> None:
     assert len(buys)
     for _, row in buys.iterrows():
         assert left_over[(row["buyer"], row["ledger"], row["period"])] <= 1e-4, row.to_dict()
+
+
+def _bilateral_values(prob, res):
+    """(price, buyer's marginal value net of its cost, seller's marginal value) per interior bilateral flow."""
+    inp = prob.inputs
+    lam = res.prices["shadow_price_10k_cny_per_unit"]
+    relief = res.farmland["shadow_price_10k_cny_per_mu"]
+    out = []
+    for _, f in res.flows[res.flows["channel"] == "bilateral"].iterrows():
+        pr = inp.pairs[(f["seller"], f["buyer"], f["ledger"])]
+        if f["amount"] <= pr.min_amount + 1e-6 or (pr.max_amount is not None and f["amount"] >= pr.max_amount - 1e-6):
+            continue
+        ps, pb = inp.regions[f["seller"]].province, inp.regions[f["buyer"]].province
+        moves_red_line = inp.settings.red_line_follows_trade and f["ledger"] == "area" and ps != pb
+        later = [t for t in inp.periods if t >= f["period"]]
+        buyer = lam[(f["buyer"], f["ledger"], f["period"])] + (sum(relief[(pb, t)] for t in later) if moves_red_line else 0.0)
+        seller = lam[(f["seller"], f["ledger"], f["period"])] + (sum(relief[(ps, t)] for t in later) if moves_red_line else 0.0)
+        cost = inp.pairs[(f["seller"], f["buyer"], f["ledger"])].cost_10k_cny_per_unit + (
+            inp.settings.transport_cost_10k_cny_per_unit_km * inp.distances_km.get((f["seller"], f["buyer"]), 0.0)
+        )
+        out.append((f["price_10k_cny_per_unit"], buyer - cost, seller))
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, -1])
+def test_bilateral_price_without_contract_clears_the_market(seed: int) -> None:
+    """The buyer bears the transaction and transport cost, so the market-clearing price is its
+    marginal value net of that cost (= the seller's marginal value for a flow between its
+    bounds). It used to be the buyer's full shadow price, so a buyer paid price + cost, more than
+    one unit was worth to it, and regions showed losses from trade; and with red lines following
+    trade an area unit that relieved the buyer's red line was paid 0 (Anhui -> Shanghai)."""
+    if seed == 0:
+        prob = LandQuotaProblem.from_frames(**tiny_frames())
+    elif seed == -1:  # the Delta example: red lines follow trade, Shanghai's binds
+        prob = delta_example()
+    else:
+        prob = random_instance(10, 3, seed=seed, red_lines=True, red_line_follows_trade=seed % 2 == 1)
+    res = prob.solve(autarky=False)
+    vals = _bilateral_values(prob, res)
+    assert vals
+    for price, buyer_net, seller in vals:
+        assert price == pytest.approx(buyer_net, rel=1e-6, abs=1e-6)
+        assert price == pytest.approx(seller, rel=1e-6, abs=1e-6)
+    assert_plan_valid(prob, res)

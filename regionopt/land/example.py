@@ -31,7 +31,7 @@ The rule (seed ``seed``, numpy ``default_rng``):
   40/25/30/12 万元/亩, yields 1 mu construction quota, 1 mu area, 3.5 grain units);
 * bilateral pairs: every Anhui city may sell every ledger to every city of
   Shanghai, Jiangsu and Zhejiang, with no contract price (payments at the
-  market-clearing shadow price; budgets, if set, are checked at the statutory
+  market-clearing price; budgets, if set, are checked at the statutory
   price); transaction cost 0.5 万元/unit plus 0.002 万元/unit/km. The 增减挂钩
   surplus prices in POLICY.md (70 万元/亩 SH, 50 JS/ZJ) are **UNVERIFIED** and are
   only shown for comparison (:data:`LINKAGE_PRICES_UNVERIFIED`);

@@ -102,7 +102,7 @@ class PairRow(RowModel):
     seller: Code = Field(description="selling region code")
     buyer: Code = Field(description="buying region code")
     ledger: OptCode = Field(default=None, description="ledger traded; empty = all four")
-    price_10k_cny_per_unit: OptNonNegFloat = Field(default=None, description="contract price, 万元/unit; empty = paid at the market-clearing price (the buyer's shadow price), and counted against budgets at the statutory unit price of the buyer's province (farmland ledgers) or 0")
+    price_10k_cny_per_unit: OptNonNegFloat = Field(default=None, description="contract price, 万元/unit; empty = paid at the market-clearing price (the buyer's shadow price net of the cost it bears), and counted against budgets at the statutory unit price of the buyer's province (farmland ledgers) or 0")
     cost_10k_cny_per_unit: NonNegFloat = Field(default=0.0, description="transaction cost borne by the buyer, 万元/unit")
     max_amount: OptNonNegFloat = Field(default=None, description="cap on the flow per period, in the ledger's unit")
     min_amount: NonNegFloat = Field(default=0.0, description="contracted minimum flow per period")

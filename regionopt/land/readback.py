@@ -59,6 +59,26 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     def pool_price(p: str, led: str, t: int) -> float:
         return -_dual(duals, pool_clear, (p, led, t)) if pool_clear is not None else math.nan
 
+    red = getattr(m, "red_line_province", None)
+
+    def clearing_price(a: tuple[str, str, str], t: int) -> float:
+        """Market-clearing price of a bilateral arc without a contract price.
+
+        The buyer's marginal value of one unit delivered -- its shadow price,
+        plus, when province red lines follow trade, the relief an area unit
+        from another province gives its province's red lines in this and later
+        periods -- net of the transaction and transport cost the buyer bears
+        (never below 0). By complementary slackness this equals the seller's
+        marginal value for a flow strictly between its bounds.
+        """
+        s, b, led = a
+        if duals is None:
+            return math.nan
+        value = lam.get((b, led, t), 0.0)
+        if st.red_line_follows_trade and led == "area" and prov_of[s] != prov_of[b] and red is not None:
+            value += sum(abs(_dual(duals, red, (prov_of[b], tt))) for tt in T if tt >= t)
+        return max(0.0, value - m._arc_cost[a])
+
     # flows -------------------------------------------------------------------
     flows: list[tuple[Any, ...]] = []
     pay_out: dict[str, float] = defaultdict(float)  # money paid by region for purchases
@@ -72,8 +92,7 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
                     continue
                 s, b, led = a
                 contract = inp.pairs[a].price_10k_cny_per_unit
-                # no contract price: the market-clearing price, i.e. the buyer's shadow price
-                price = contract if contract is not None else lam.get((b, led, t), math.nan)
+                price = contract if contract is not None else clearing_price(a, t)
                 flows.append((s, b, led, "bilateral", t, amt, LEDGER_UNITS[led], price, price * amt))
                 pay_out[b] += price * amt
                 pay_in[s] += price * amt
@@ -151,7 +170,6 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
 
     # farmland ----------------------------------------------------------------
     frow = []
-    red = getattr(m, "red_line_province", None)
     for p in sorted(inp.provinces):
         rs = [r for r in R if prov_of[r] == p]
         prv = inp.provinces[p]

@@ -30,7 +30,7 @@ class LandQuotaResult:
         One row per flow: ``seller, buyer, ledger, channel, period, amount, unit,
         price_10k_cny_per_unit, payment_10k_cny``. Channels: ``within_province``
         (cleared through the provincial pool at its shadow price; the seller ->
-        buyer pairing shown is one valid matching), ``bilateral`` (contract
+        buyer pairing shown is one valid matching), ``bilateral`` (contract price, else the market-clearing
         price), ``platform`` (national coordination; counterpart ``"PLATFORM"``:
         buyers pay the statutory charge, sellers receive the payout).
     prices
