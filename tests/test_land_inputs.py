@@ -222,3 +222,10 @@ def test_with_settings_refuses_to_close_a_forced_pair() -> None:
         prob.with_settings(bilateral=False)
     assert (info.value.table, info.value.row, info.value.field) == ("pairs", "C->A/construction", "min_amount")
     assert prob.autarky().settings.bilateral is False  # the autarky benchmark closes channels on purpose
+
+
+def test_duplicate_export_cap_is_refused() -> None:
+    """Two caps for the same seller and ledger used to be accepted, the last row silently winning
+    (here a 500-unit cap replaced a 5-unit one)."""
+    caps = pd.DataFrame([("C", "construction", 5.0), ("C", "construction", 500.0)], columns=["region", "ledger", "cap"])
+    _raises("export_caps", "C/construction", "ledger", export_caps=caps)

@@ -351,6 +351,8 @@ def build_inputs(
             if c.region not in regs:
                 raise InputError(f"unknown region {c.region!r}", table="export_caps", row=rowlab, field="region", value=c.region)
             _ledger_ok(c.ledger, "export_caps", rowlab)
+            if (c.region, c.ledger) in caps:
+                raise InputError("duplicate (region, ledger)", table="export_caps", row=rowlab, field="ledger", value=c.ledger)
             caps[(c.region, c.ledger)] = c.cap
 
     dist: dict[tuple[str, str], float] = {}
