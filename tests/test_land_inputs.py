@@ -229,3 +229,14 @@ def test_duplicate_export_cap_is_refused() -> None:
     (here a 500-unit cap replaced a 5-unit one)."""
     caps = pd.DataFrame([("C", "construction", 5.0), ("C", "construction", 500.0)], columns=["region", "ledger", "cap"])
     _raises("export_caps", "C/construction", "ledger", export_caps=caps)
+
+
+def test_period_gap_names_the_table_and_row_it_came_from() -> None:
+    """A gap caused by an allocations row used to be reported against the projects table, with no row."""
+    f = tiny_frames()
+    al = f["allocations"].copy()
+    al["period"] = [1, 1, 1, 3]
+    _raises("allocations", "C/area/3", "period", allocations=al)
+    pr = f["projects"].copy()
+    pr["period"] = [1, 4, 1]
+    _raises("projects", "J2", "period", projects=pr)

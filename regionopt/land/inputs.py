@@ -307,7 +307,15 @@ def build_inputs(
             allocs[key] = a.amount
         periods = sorted(set(periods) | {k[2] for k in allocs})
     if periods != list(range(1, len(periods) + 1)):
-        raise InputError(f"periods must be 1..T without gaps, got {periods}", table="projects", field="period")
+        gap = next(t for t in range(1, periods[-1] + 1) if t not in periods)
+        # name the first row whose period lies beyond the gap, in the table it came from
+        late_proj = sorted((p.period, p.project) for p in projs.values() if p.period > gap)
+        late_alloc = sorted((t, f"{r}/{led}/{t}") for (r, led, t) in allocs if t > gap)
+        table, (bad, row) = ("projects", late_proj[0]) if late_proj and (not late_alloc or late_proj[0][0] <= late_alloc[0][0]) else ("allocations", late_alloc[0])
+        raise InputError(
+            f"periods must be 1..T without gaps, got {periods}: period {bad} follows a gap (no project or allocation in period {gap})",
+            table=table, row=row, field="period", value=bad,
+        )
 
     res: dict[tuple[str, str], ReserveRow] = {}
     if reserves is not None and len(reserves):
