@@ -240,3 +240,27 @@ def test_period_gap_names_the_table_and_row_it_came_from() -> None:
     pr = f["projects"].copy()
     pr["period"] = [1, 4, 1]
     _raises("projects", "J2", "period", projects=pr)
+
+
+def test_empty_cell_in_optional_column_takes_its_default() -> None:
+    """docs/land.md: an empty cell (NaN) in an optional column means "not given". Columns with a
+    default other than None (period 1, farmland_mu 0, area_per_mu 1, cost 0, allowed True) used
+    to reject NaN -- e.g. after pd.concat of a table with a period column and one without."""
+    f = tiny_frames()
+    pr = f["projects"].copy()
+    pr["period"] = [np.nan, 1.0, np.nan]
+    pr.loc["J3", ["farmland_mu", "paddy_mu"]] = np.nan
+    al = pd.concat([f["allocations"], pd.DataFrame([("A", "area", 5.0, 1)], columns=["region", "ledger", "amount", "period"])])
+    rs = f["reserves"].copy()
+    rs["area_per_mu"] = np.nan
+    pairs = pd.DataFrame([("C", "A", None, np.nan, np.nan)], columns=["seller", "buyer", "ledger", "cost_10k_cny_per_unit", "allowed"])
+    prob = LandQuotaProblem.from_frames(**{**f, "projects": pr, "allocations": al, "reserves": rs, "pairs": pairs})
+    inp = prob.inputs
+    assert inp.projects["J1"].period == 1 and inp.projects["J3"].farmland_mu == 0.0
+    assert inp.allocations[("A", "construction", 1)] == 40.0
+    assert inp.reserves[("C", "consolidation")].area_per_mu == 1.0
+    assert inp.pairs[("C", "A", "area")].allowed and inp.pairs[("C", "A", "area")].cost_10k_cny_per_unit == 0.0
+    # a required column still refuses an empty cell
+    pr2 = f["projects"].copy()
+    pr2.loc["J2", "land_mu"] = np.nan
+    _raises("projects", "J2", "land_mu", projects=pr2)
