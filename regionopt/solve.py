@@ -352,9 +352,21 @@ def solve_model(model: pyo.ConcreteModel, options: SolveOptions | None = None) -
     """
     opts = options or SolveOptions()
     mip = is_mip(model)
-    if opts.solver in ("highs", "appsi_highs"):
-        return _solve_highs(model, opts, mip)
-    return _solve_legacy(model, opts, mip)
+    # Integer variables the user fixed leave an LP; a solver that still receives
+    # their integrality solves a MIP and returns no duals. Relax their domain for
+    # the solve (their values are fixed) and put it back afterwards.
+    fixed_int = [] if mip else [v for v in model.component_data_objects(pyo.Var, active=True, descend_into=True)
+                                if v.fixed and (v.is_integer() or v.is_binary())]
+    domains = [v.domain for v in fixed_int]
+    try:
+        for v in fixed_int:
+            v.domain = pyo.Reals
+        if opts.solver in ("highs", "appsi_highs"):
+            return _solve_highs(model, opts, mip)
+        return _solve_legacy(model, opts, mip)
+    finally:
+        for v, dom in zip(fixed_int, domains, strict=True):
+            v.domain = dom
 
 
 def resolve_with_integers_fixed(

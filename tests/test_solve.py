@@ -41,6 +41,19 @@ def test_optimal_lp_with_duals() -> None:
     assert rep.duals[m.cap] == pytest.approx(2.0)  # one more unit of budget goes to south: +2
 
 
+def test_lp_with_fixed_binaries_has_duals_and_keeps_the_domain() -> None:
+    # A user who fixes a model's integer decisions with .fix() has an LP: it must
+    # price like one (HiGHS used to receive the integrality and return no duals).
+    m = _lp(cap=6.0)
+    m.open = pyo.Var(within=pyo.Binary)
+    m.gate = pyo.Constraint(expr=m.x["south"] <= 5 * m.open)
+    m.open.fix(1)
+    rep = solve_model(m)
+    assert rep.status == Status.OPTIMAL and rep.duals is not None
+    assert rep.duals[m.cap] == pytest.approx(2.0)
+    assert m.open.is_binary() and m.open.fixed and m.open.value == 1
+
+
 def test_infeasible_lp_iis_names_rules() -> None:
     m = _lp(cap=3.0)
     rep = solve_model(m)
