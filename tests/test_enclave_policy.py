@@ -168,3 +168,14 @@ def test_gdp_split_and_cit_apportionment_reject_bad_numbers():
     with pytest.raises(InputError) as err:
         cit_apportionment(units, 10.0, "H", weights={"sales": 1.0})
     assert (err.value.row, err.value.field) == ("sales", "weight")
+
+
+def test_shared_layers_must_name_known_layers() -> None:
+    # a typo used to zero the tax's shareable part silently
+    with pytest.raises(InputError) as e:
+        TaxLayers(layer_split={"vat": {"province": 0.5, "city": 0.2, "county": 0.3}}, shared_layers=("city", "countty"))
+    assert "countty" in str(e.value) and "shared_layers" in str(e.value)
+    # a tax without a split has one local layer and is shared in full
+    t = TaxLayers(layer_split={"vat": {"province": 0.5, "county": 0.5}}, shared_layers=("county",))
+    assert t.shareable_fraction("vat") == pytest.approx(0.25)
+    assert t.shareable_fraction("cit") == pytest.approx(0.4)

@@ -62,7 +62,9 @@ class TaxLayers:
         by province: a parameter with no sourced default (the default keeps
         the whole local part at one "local" layer).
     shared_layers
-        Layers whose part enters the partners' sharing (default all).
+        Layers whose part enters the partners' sharing (default all). Each
+        must name a layer of ``layer_split``. A tax without a ``layer_split``
+        has one local layer and is shared in full.
     """
 
     local_share: Mapping[str, float] = field(default_factory=lambda: {"vat": 0.5, "cit": 0.4})
@@ -78,6 +80,12 @@ class TaxLayers:
             if any(v < 0 for v in split.values()) or abs(tot - 1) > 1e-9:
                 raise InputError(f"layer shares must be >= 0 and sum to 1 (sum {tot:.6g})", table="tax layers",
                                  row=tax, field="layer_split", value=dict(split))
+        if self.shared_layers is not None:
+            known = {k for split in self.layer_split.values() for k in split} | {"local"}
+            for layer in self.shared_layers:
+                if layer not in known:
+                    raise InputError(f"unknown layer; layers of layer_split: {sorted(known - {'local'})}",
+                                     table="tax layers", row=layer, field="shared_layers")
 
     def shareable_fraction(self, tax: str) -> float:
         """Fraction of a tax's total that the partners share."""
