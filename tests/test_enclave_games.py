@@ -175,3 +175,15 @@ def test_enclave_game_disagreement_and_roles():
     with pytest.raises(InputError) as ei:
         EnclaveGame(case.contributions.assign(role=["source", "investor", "landlord"]))
     assert ei.value.row == "Xuancheng" and ei.value.field == "role"
+
+
+def test_from_dict_repeated_coalition_or_nan_value_names_it():
+    # ("B", "A") is the coalition ("A", "B") again: the later value used to win silently
+    twice = {**THREE, ("B", "A"): 99.0}
+    with pytest.raises(InputError, match="given twice"):
+        CooperativeGame.from_dict(twice)
+    key = next(k for k in THREE if isinstance(k, tuple) and len(k) == 2)
+    nan = {**THREE, key: float("nan")}
+    with pytest.raises(InputError, match="finite") as e:
+        CooperativeGame.from_dict(nan)
+    assert "value" in str(e.value)

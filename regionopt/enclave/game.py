@@ -142,7 +142,8 @@ class CooperativeGame:
         Raises
         ------
         InputError
-            On a missing coalition, an unknown player or ``v(∅) != 0``.
+            On a missing or repeated coalition, an unknown player, a non-finite
+            value or ``v(∅) != 0``.
         """
         keys = [cls._key(k) for k in table]
         if players is None:
@@ -168,6 +169,12 @@ class CooperativeGame:
                                      row=raw, field="coalition", value=p)
                 mask |= 1 << index[p]
             val = float(table[raw])
+            if not np.isfinite(val):
+                raise InputError("value must be a finite number", table="characteristic function",
+                                 row=raw, field="value", value=table[raw])
+            if mask != 0 and not np.isnan(vals[mask]):
+                raise InputError("coalition given twice (players in another order?)",
+                                 table="characteristic function", row=raw, field="coalition")
             if mask == 0 and abs(val) > 1e-12:
                 raise InputError("v(empty coalition) must be 0", table="characteristic function",
                                  row=raw, field="value", value=val)
