@@ -350,3 +350,28 @@ def test_bilateral_price_without_contract_clears_the_market(seed: int) -> None:
         assert price == pytest.approx(buyer_net, rel=1e-6, abs=1e-6)
         assert price == pytest.approx(seller, rel=1e-6, abs=1e-6)
     assert_plan_valid(prob, res)
+
+
+def test_gains_from_trade_warn_when_a_solve_stopped_early(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A benchmark or plan that stopped at a limit makes gains from trade one-sided:
+    # the result must say so. Solves are real; only their status is rewritten.
+    import dataclasses
+
+    import regionopt.land.problem as lpm
+
+    real = lpm.solve_model
+    calls: list[int] = []
+
+    def stopped(model: pyo.ConcreteModel, options: SolveOptions | None = None):  # type: ignore[no-untyped-def]
+        rep = real(model, options)
+        calls.append(1)
+        return dataclasses.replace(rep, status=Status.FEASIBLE, mip_gap=0.05)
+
+    monkeypatch.setattr(lpm, "solve_model", stopped)
+    res = random_instance(6, 2, seed=1).solve()
+    assert len(calls) >= 2
+    assert any("autarky (no trade) stopped feasible" in n and "overstated" in n for n in res.notes)
+    assert any("trade plan stopped feasible" in n and "understated" in n for n in res.notes)
+    monkeypatch.setattr(lpm, "solve_model", real)
+    clean = random_instance(6, 2, seed=1).solve()
+    assert not any("stopped" in n for n in clean.notes)

@@ -215,12 +215,19 @@ class LandQuotaProblem:
                 at = read_tables(ma, aut_inp, None)
                 aut_w = float(at["regions"]["welfare_10k_cny"].sum())
                 regions["autarky_welfare_10k_cny"] = at["regions"]["welfare_10k_cny"]
+                if aut_rep.status != Status.OPTIMAL:
+                    notes.append(f"autarky (no trade) stopped {aut_rep.status.value} with gap {aut_rep.mip_gap:.2%}: "
+                                 "its welfare may be below the best autarky plan, so gains from trade may be "
+                                 "overstated")
             else:
                 notes.append(f"autarky (no trade) is {aut_rep.status.value}: gains from trade are not defined")
                 regions["autarky_welfare_10k_cny"] = math.nan
         else:
             regions["autarky_welfare_10k_cny"] = math.nan
         regions["gain_10k_cny"] = regions["welfare_10k_cny"] - regions["autarky_welfare_10k_cny"]
+        if autarky and rep.status != Status.OPTIMAL:
+            notes.append(f"the trade plan stopped {rep.status.value} with gap {rep.mip_gap:.2%}: gains from trade "
+                         "may be understated (even negative)")
         gains = regions.groupby("province")[["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny"]].sum(min_count=1)
         names = {p: (self.inputs.provinces[p].name or p) for p in gains.index}
         gains.insert(0, "name", pd.Series(names))
