@@ -22,6 +22,20 @@ def _plan_from_model(m: pyo.ConcreteModel) -> list[tuple[str, str, str]]:
     return [t for t in m.Z if (m.z[t].value or 0.0) > 0.5]
 
 
+#: Rows added by the what-ifs below; never part of the planning problem itself.
+_WHATIF_ROWS = ("no_good", "drop_one")
+
+
+def _plain_clone(m: pyo.ConcreteModel) -> pyo.ConcreteModel:
+    """A copy of ``m`` (values included) without the rows added by :meth:`alternatives` or
+    :meth:`sensitivity`, so that a plan's what-ifs see the planning rules only."""
+    c = m.clone()
+    for name in _WHATIF_ROWS:
+        if hasattr(c, name):
+            c.del_component(name)
+    return c
+
+
 @dataclass
 class ClusterRoleResult:
     """A solved cluster-role plan.
@@ -202,7 +216,7 @@ class ClusterRoleResult:
         """
         self._require_plan("alternatives")
         opts = options or self._exact_options()
-        m = self.model.clone()
+        m = _plain_clone(self.model)
         m.no_good = pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan")
         plans: list[ClusterRoleResult] = [self]
         best = self.objective
@@ -213,7 +227,9 @@ class ClusterRoleResult:
             rep = solve_model(m, opts)
             if not rep.status.has_solution:
                 break
-            snap = m.clone()
+            # the plan's own model keeps the rules, not the cuts: its sensitivity() and
+            # alternatives() must be free to return to the earlier plans
+            snap = _plain_clone(m)
             plans.append(ClusterRoleResult(self.problem, snap, rep, opts, rank=i, objective_loss=best - rep.objective))
         return Alternatives(plans)
 
@@ -237,7 +253,7 @@ class ClusterRoleResult:
         self._require_plan("sensitivity")
         opts = options or self._exact_options()
         inp = self.problem.inputs
-        m = self.model.clone()
+        m = _plain_clone(self.model)
         rows = []
         for c, k, r in self.plan:
             ts = m._by_ck[c, k]
