@@ -272,8 +272,7 @@ def _drop_idle_platform_loops(m: pyo.ConcreteModel, inp: LandInputs, rep: SolveR
     obj = m.welfare
     w = float(pyo.value(obj))
     saved = [(v, v.value) for v in m.component_data_objects(pyo.Var, active=True) if not v.fixed]
-    # welfare held at its optimum up to a relative 1e-9, so rounding in w cannot make the re-solve infeasible
-    m._keep_optimum = pyo.Constraint(expr=obj.expr >= w - 1e-9 * max(1.0, abs(w)))
+    m._keep_optimum = pyo.Constraint(expr=obj.expr >= w)
     m._least_platform = pyo.Objective(expr=sum(m.plat_buy[k] for k in m.PB), sense=pyo.minimize)
     obj.deactivate()
     try:
