@@ -260,6 +260,12 @@ def validate_inputs(
         raise InputError("the core role cannot be a near-core role", table="roles", field="near_core_roles")
 
     crow = validate_table(cities, CityRow, "cities", index_field="city")
+    for r in crow:
+        for fld, bound in (("lat", 90.0), ("lon", 180.0)):
+            v = getattr(r, fld)
+            if v is not None and not -bound <= v <= bound:
+                raise InputError(f"{fld} must be in [-{bound:g}, {bound:g}] degrees", table="cities", row=r.city,
+                                 field=fld, value=v)
     city_ids = [r.city for r in crow]
     city_set = set(city_ids)
     names: dict[str, str] = {}
@@ -374,6 +380,8 @@ def validate_inputs(
                 raise InputError(f"unknown cluster {u.cluster!r}", table="resource_use", row=lab, field="cluster")
             if u.role not in roles:
                 raise InputError(f"unknown role {u.role!r}", table="resource_use", row=lab, field="role")
+            if (u.cluster, u.role) in use_land:
+                raise InputError("duplicate (cluster, role)", table="resource_use", row=lab, field="role")
             use_land[u.cluster, u.role] = float(u.land_mu)
             use_energy[u.cluster, u.role] = float(u.energy_10k_tce)
 
@@ -389,6 +397,9 @@ def validate_inputs(
             if p.province not in prov_set:
                 raise InputError(f"no city of table 'cities' is in province {p.province!r}", table="provinces",
                                  row=p.province, field="province")
+            if p.min_cores is not None and p.max_cores is not None and p.max_cores < p.min_cores:
+                raise InputError(f"max_cores ({p.max_cores}) is below min_cores ({p.min_cores})", table="provinces",
+                                 row=p.province, field="max_cores", value=p.max_cores)
             if p.min_cores is not None:
                 pmin[p.province] = p.min_cores
             if p.max_cores is not None:
@@ -404,14 +415,18 @@ def validate_inputs(
                 pshare[p.province] = p.core_share
 
     syn: dict[tuple[str, str], float] = {}
+    seen_syn: set[tuple[str, str]] = set()
     if synergy is not None:
         for s in validate_table(synergy, SynergyRow, "synergy", id_fields=("cluster", "other")):
             lab = f"{s.cluster}/{s.other}"
             for fld in ("cluster", "other"):
                 if getattr(s, fld) not in cl_set:
                     raise InputError(f"unknown cluster {getattr(s, fld)!r}", table="synergy", row=lab, field=fld)
+            if (s.cluster, s.other) in seen_syn:
+                raise InputError("duplicate (cluster, other)", table="synergy", row=lab, field="other")
+            seen_syn.add((s.cluster, s.other))
             if s.cluster != s.other and s.weight > 0:
-                syn[s.cluster, s.other] = syn.get((s.cluster, s.other), 0.0) + float(s.weight)
+                syn[s.cluster, s.other] = float(s.weight)
 
     big = 10**9
     return ClusterInputs(

@@ -1,0 +1,57 @@
+"""Bad input of the cluster-role model: each error names table, row and field."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from regionopt.clusters import ClusterRoleProblem
+from regionopt.errors import InputError
+
+from .test_clusters_model import _simple
+
+
+def _bad(**changes: object) -> InputError:
+    t = _simple()
+    t.update(changes)
+    with pytest.raises(InputError) as ei:
+        ClusterRoleProblem.from_frames(**t)  # type: ignore[arg-type]
+    return ei.value
+
+
+@pytest.mark.parametrize(("field", "value"), [("lat", 131.2), ("lat", -91.0), ("lon", 420.0), ("lon", -180.5)])
+def test_coordinates_out_of_range(field: str, value: float) -> None:
+    # used to be accepted: haversine then gave distances of a point that does not exist
+    c = _simple()["cities"].copy()
+    c.loc["200", field] = value
+    e = _bad(cities=c)
+    assert (e.table, e.row, e.field) == ("cities", "200", field)
+
+
+def test_coordinates_on_the_range_edge_are_fine() -> None:
+    c = _simple()["cities"].copy()
+    c.loc["200", "lon"] = 180.0
+    c.loc["300", "lat"] = -90.0
+    ClusterRoleProblem.from_frames(**dict(_simple(), cities=c))
+
+
+def test_duplicate_resource_use_row() -> None:
+    # used to keep the last row silently: 5 mu instead of the 100 mu given first
+    use = pd.DataFrame({"cluster": ["K1", "K1"], "role": ["core", "core"], "land_mu": [100.0, 5.0],
+                        "energy_10k_tce": [1.0, 1.0]})
+    e = _bad(resource_use=use)
+    assert (e.table, e.row, e.field) == ("resource_use", "K1/core", "role")
+
+
+def test_duplicate_synergy_row() -> None:
+    # used to add the two weights silently
+    clusters = pd.DataFrame({"name": ["Bio", "Chem"]}, index=["K1", "K2"])
+    syn = pd.DataFrame({"cluster": ["K1", "K1"], "other": ["K2", "K2"], "weight": [0.3, 0.3]})
+    e = _bad(clusters=clusters, synergy=syn)
+    assert (e.table, e.row, e.field) == ("synergy", "K1/K2", "other")
+
+
+def test_province_max_cores_below_min_cores() -> None:
+    # used to be accepted and to surface later as an infeasible plan
+    e = _bad(provinces=pd.DataFrame({"min_cores": [3], "max_cores": [1]}, index=["P"]))
+    assert (e.table, e.row, e.field) == ("provinces", "P", "max_cores")
