@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -375,3 +377,28 @@ def test_gains_from_trade_warn_when_a_solve_stopped_early(monkeypatch: pytest.Mo
     monkeypatch.setattr(lpm, "solve_model", real)
     clean = random_instance(6, 2, seed=1).solve()
     assert not any("stopped" in n for n in clean.notes)
+
+
+def test_lp_stopped_before_optimality_has_no_prices(monkeypatch: pytest.MonkeyPatch) -> None:
+    # An LP point from a limit carries no duals. It used to be sent through the
+    # MIP re-solve, which solved the LP again to optimality behind the limit.
+    import dataclasses
+
+    import regionopt.land.problem as lpm
+
+    real = lpm.solve_model
+    first: list[bool] = []
+
+    def stopped(model: pyo.ConcreteModel, options: SolveOptions | None = None):  # type: ignore[no-untyped-def]
+        rep = real(model, options)
+        if not first:
+            first.append(True)
+            return dataclasses.replace(rep, status=Status.FEASIBLE, mip_gap=math.inf, duals=None)
+        return rep
+
+    monkeypatch.setattr(lpm, "solve_model", stopped)
+    monkeypatch.setattr(lpm, "resolve_with_integers_fixed", lambda *a, **k: pytest.fail("LP sent to the MIP re-solve"))
+    res = random_instance(6, 2, seed=1).solve(autarky=False)
+    assert res.status == Status.FEASIBLE
+    assert any("prices are not available" in n for n in res.notes)
+    assert res.prices["shadow_price_10k_cny_per_unit"].isna().all()

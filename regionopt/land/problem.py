@@ -17,6 +17,7 @@ from ..solve import (
     SolveReport,
     Status,
     diagnose_infeasibility,
+    is_mip,
     raise_solver_failure,
     resolve_with_integers_fixed,
     solve_model,
@@ -195,9 +196,11 @@ class LandQuotaProblem:
         raise_solver_failure(rep, "the land-quota plan")
         if not rep.status.has_solution:
             return _no_solution_result(self, rep)
-        if rep.duals is None:  # a MIP: plan and prices from the LP with project decisions fixed
+        if rep.duals is None and is_mip(m):  # plan and prices from the LP with project decisions fixed
             m, rep = resolve_with_integers_fixed(m, rep, opts)
             notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
+        elif rep.duals is None:  # an LP stopped before optimality: its point has no prices
+            notes.append(f"the LP stopped {rep.status.value} before optimality: prices are not available (NaN)")
         rep = _drop_idle_platform_loops(m, self.inputs, rep, opts)
         tables = read_tables(m, self.inputs, rep.duals)
         penalty = 0.0
