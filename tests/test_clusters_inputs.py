@@ -55,3 +55,18 @@ def test_province_max_cores_below_min_cores() -> None:
     # used to be accepted and to surface later as an infeasible plan
     e = _bad(provinces=pd.DataFrame({"min_cores": [3], "max_cores": [1]}, index=["P"]))
     assert (e.table, e.row, e.field) == ("provinces", "P", "max_cores")
+
+
+def test_unknown_near_core_role_is_an_error() -> None:
+    # a typo used to be dropped silently, switching the near-core rule off: the plan then
+    # put suppliers 28 km from the only core although core_distance_km was 10 km
+    e = _bad(near_core_roles=["suplier"])
+    assert (e.table, e.field) == ("roles", "near_core_roles")
+    assert "suplier" in str(e)
+
+
+def test_default_near_core_roles_keep_those_among_the_roles() -> None:
+    t = _simple()
+    t.pop("near_core_roles")  # default (supplier, manufacturing); roles are core and supplier
+    prob = ClusterRoleProblem.from_frames(**t)  # type: ignore[arg-type]
+    assert prob.inputs.near_core_roles == ["supplier"]

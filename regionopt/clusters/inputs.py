@@ -41,6 +41,8 @@ __all__ = [
 
 #: Default roles, in chain order.
 DEFAULT_ROLES: tuple[str, ...] = ("core", "rd", "manufacturing", "supplier", "logistics")
+#: Default roles that must lie within ``core_distance_km`` of a core of the same cluster.
+DEFAULT_NEAR_CORE_ROLES: tuple[str, ...] = ("supplier", "manufacturing")
 
 
 def _nan_none(v: Any) -> Any:
@@ -230,7 +232,7 @@ def validate_inputs(
     requirements: pd.DataFrame | None = None,
     roles: Sequence[str] = DEFAULT_ROLES,
     core_role: str | None = None,
-    near_core_roles: Sequence[str] = ("supplier", "manufacturing"),
+    near_core_roles: Sequence[str] = DEFAULT_NEAR_CORE_ROLES,
     current: pd.DataFrame | None = None,
     locked: pd.DataFrame | None = None,
     forbidden: pd.DataFrame | None = None,
@@ -255,7 +257,15 @@ def validate_inputs(
     core = str(core_role) if core_role is not None else roles[0]
     if core not in roles:
         raise InputError(f"core role {core!r} is not among roles {roles}", table="roles", field="core_role")
-    near = [str(r) for r in near_core_roles if str(r) in roles]
+    near_given = [str(r) for r in near_core_roles]
+    unknown = [r for r in near_given if r not in roles]
+    # the default names roles of DEFAULT_ROLES: with other roles, those that do not
+    # exist are left out; a name the user gave must exist (a typo would silently
+    # switch the near-core rule off)
+    if unknown and tuple(near_given) != DEFAULT_NEAR_CORE_ROLES:
+        raise InputError(f"unknown near-core role {unknown[0]!r}; roles are {roles}", table="roles",
+                         field="near_core_roles", value=unknown[0])
+    near = [r for r in near_given if r in roles]
     if core in near:
         raise InputError("the core role cannot be a near-core role", table="roles", field="near_core_roles")
 

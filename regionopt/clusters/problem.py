@@ -12,7 +12,7 @@ import pyomo.environ as pyo
 
 from ..errors import InfeasibleError, InputError
 from ..solve import SolveOptions, Status, diagnose_infeasibility, raise_solver_failure, solve_model
-from .inputs import DEFAULT_ROLES, ClusterInputs, validate_inputs
+from .inputs import DEFAULT_NEAR_CORE_ROLES, DEFAULT_ROLES, ClusterInputs, validate_inputs
 from .model import ModelParams, build_model
 from .results import ClusterRoleResult
 
@@ -74,7 +74,7 @@ class ClusterRoleProblem:
         requirements: pd.DataFrame | None = None,
         roles: Sequence[str] = DEFAULT_ROLES,
         core_role: str | None = None,
-        near_core_roles: Sequence[str] = ("supplier", "manufacturing"),
+        near_core_roles: Sequence[str] = DEFAULT_NEAR_CORE_ROLES,
         current: pd.DataFrame | None = None,
         locked: pd.DataFrame | None = None,
         forbidden: pd.DataFrame | None = None,
@@ -116,7 +116,9 @@ class ClusterRoleProblem:
         roles, core_role, near_core_roles
             Role names (default core, rd, manufacturing, supplier, logistics), the core
             role (default: the first) and the roles that must lie within
-            ``core_distance_km`` of a core of the same cluster.
+            ``core_distance_km`` of a core of the same cluster. Every near-core role
+            named must be one of ``roles`` (the default's roles that are not in
+            ``roles`` are left out).
         current
             Columns ``city, cluster`` and optional ``role`` (NaN = member, role
             unknown): the current layout.
