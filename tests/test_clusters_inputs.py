@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from regionopt.clusters import ClusterRoleProblem
+from regionopt.clusters import ClusterRoleProblem, default_requirements
 from regionopt.errors import InputError
 
 from .test_clusters_model import _simple
@@ -70,3 +70,25 @@ def test_default_near_core_roles_keep_those_among_the_roles() -> None:
     t.pop("near_core_roles")  # default (supplier, manufacturing); roles are core and supplier
     prob = ClusterRoleProblem.from_frames(**t)  # type: ignore[arg-type]
     assert prob.inputs.near_core_roles == ["supplier"]
+
+
+def test_default_requirements_rejects_unknown_or_core_role_in_others() -> None:
+    # a typo used to be ignored silently: the role got (0, None) instead of its count
+    with pytest.raises(InputError) as ei:
+        default_requirements(["K1"], ["core", "supplier"], others={"suplier": (2, None)})
+    assert (ei.value.table, ei.value.row, ei.value.field) == ("others", "suplier", "role")
+    # the core role's counts come from cores=(min, max); others={"core": ...} was ignored silently
+    with pytest.raises(InputError) as ei:
+        default_requirements(["K1"], ["core", "supplier"], others={"core": (2, 3)})
+    assert ei.value.row == "core"
+    req = default_requirements(["K1"], ["core", "supplier"], cores=(1, 1), others={"supplier": (2, None)})
+    assert req.set_index("role").loc["supplier", "min"] == 2
+
+
+def test_distance_table_needs_a_zero_diagonal() -> None:
+    # a nonzero diagonal used to be accepted and silently removed same-city synergy
+    d = pd.DataFrame(0.0, index=["100", "200", "300"], columns=["100", "200", "300"])
+    d.loc["200", "300"] = d.loc["300", "200"] = 30.0
+    d.loc["200", "200"] = 3.0
+    e = _bad(distances_km=d)
+    assert (e.table, e.row, e.field) == ("distances_km", "200", "200")

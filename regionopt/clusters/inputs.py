@@ -185,14 +185,28 @@ def default_requirements(
         (min, max) number of core cities per cluster.
     others
         Role -> (min, max) count (``None`` = no upper limit). Roles not listed get
-        ``(0, None)``.
+        ``(0, None)``. Every key must be one of ``roles`` other than the core role.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``cluster, role, min, max``.
+
+    Raises
+    ------
+    InputError
+        For a key of ``others`` that is not a role, or is the core role.
     """
     others = dict(others or {})
+    roles = list(roles)
+    for r in others:
+        if r not in roles:
+            # a typo would silently leave the role without its count
+            raise InputError(f"unknown role {r!r}; roles are {roles}", table="others", row=r, field="role",
+                             value=r)
+        if roles and r == roles[0]:
+            raise InputError(f"{r!r} is the core role: give its counts as cores=(min, max)", table="others",
+                             row=r, field="role", value=r)
     rows = []
     for k in clusters:
         for i, r in enumerate(roles):
@@ -309,6 +323,12 @@ def validate_inputs(
             i, j = np.argwhere(bad)[0]
             raise InputError("distances must be finite and >= 0 km", table="distances_km",
                              row=city_ids[i], field=city_ids[j], value=dist.iat[i, j])
+        diag = np.diag(dist.to_numpy())
+        if (diag != 0).any():
+            # a city is 0 km from itself; otherwise same-city synergy (synergy_km = 0) is lost
+            i = int(np.flatnonzero(diag != 0)[0])
+            raise InputError("a city's distance to itself must be 0 km", table="distances_km", row=city_ids[i],
+                             field=city_ids[i], value=diag[i])
 
     if isinstance(clusters, pd.DataFrame) and "cluster" not in clusters.columns:
         krow = validate_table(clusters, ClusterRow, "clusters", index_field="cluster")
