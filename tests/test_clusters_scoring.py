@@ -104,6 +104,16 @@ def test_linkages_bad_input() -> None:
     assert (ei.value.table, ei.value.row) == ("cluster_sector", "K1")
 
 
+def test_linkages_text_coefficient_names_the_cell() -> None:
+    # used to escape as a bare ValueError ("could not convert string to float")
+    a = pd.DataFrame([[0.2, "n/a"], [0.1, 0.1]], index=["m", "s"], columns=["m", "s"])
+    for f in (leontief_inverse, backward_forward_linkages):
+        with pytest.raises(InputError) as ei:
+            f(a)
+        assert (ei.value.table, ei.value.row, ei.value.field) == ("io_coefficients", "m", "s")
+        assert ei.value.value == "n/a"
+
+
 def test_illustrative_indicators_are_labelled_and_do_not_hide_missing_data() -> None:
     ind = illustrative_indicators(seed=0)
     src = load_delta().cities

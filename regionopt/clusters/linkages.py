@@ -32,13 +32,13 @@ def _coefficients(a: pd.DataFrame, name: str = "io_coefficients") -> pd.DataFram
         raise InputError(f"expected a pandas DataFrame, got {type(a).__name__}", table=name)
     if list(a.index) != list(a.columns):
         raise InputError("must be square with the same sector labels on rows and columns", table=name)
-    x = a.astype(float)
+    x = a.apply(pd.to_numeric, errors="coerce").astype(float)  # text -> NaN, reported below
     arr = x.to_numpy()
     bad = ~np.isfinite(arr) | (arr < 0)
     if bad.any():
         i, j = np.argwhere(bad)[0]
-        raise InputError("coefficient must be finite and >= 0", table=name, row=a.index[i],
-                         field=str(a.columns[j]), value=arr[i, j])
+        raise InputError("coefficient must be a finite number >= 0", table=name, row=a.index[i],
+                         field=str(a.columns[j]), value=a.iat[i, j])
     colsum = arr.sum(axis=0)
     if (colsum >= 1).any():
         j = int(np.argmax(colsum >= 1))
