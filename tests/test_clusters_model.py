@@ -61,6 +61,9 @@ def tiny_tables(seed: int, n_cities: int = 4, n_clusters: int = 2) -> tuple[dict
         "change_penalty": round(float(rng.uniform(0, 0.3)), 3),
         "max_changes": None if rng.random() < 0.5 else int(rng.integers(2, 6)),
     }
+    if n_clusters > 1 and np.random.default_rng(seed + 10_000).random() < 0.4:
+        # one homogeneity group for all clusters (own stream: the other draws stay as they were)
+        tables["clusters"] = clusters.assign(group="G")
     if rng.random() < 0.3:
         tables["locked"] = fit.sample(1, random_state=seed)[["city", "cluster", "role"]]
     if rng.random() < 0.3:
@@ -84,6 +87,8 @@ class Checker:
         self.prov = cities["province"].to_dict()
         self.near_roles = set(tables["near_core_roles"])
         self.clusters = list(tables["clusters"].index)
+        cl = tables["clusters"]
+        self.group = {k: (cl.loc[k, "group"] if "group" in cl else k) for k in self.clusters}
         self.use = {(u.cluster, u.role): (u.land_mu, u.energy_10k_tce) for u in tables["resource_use"].itertuples()}
         pv = tables["provinces"]
         self.budgets = {p: (pv.loc[p, "land_mu"], pv.loc[p, "energy_10k_tce"], pv.loc[p, "max_cores"])
@@ -121,10 +126,12 @@ class Checker:
             ):
                 return None
         pen = 0
+        core_groups = {(c, self.group[k]) for c, k in cores}
         for a, b in itertools.combinations(self.ids, 2):
             if d[a, b] <= p["neighbour_km"]:
-                for k in self.clusters:
-                    if (a, k) in cores and (b, k) in cores:
+                # one clash per pair of neighbouring cities both holding a core role in a group
+                for g in set(self.group.values()):
+                    if (a, g) in core_groups and (b, g) in core_groups:
                         if p["homogeneity"] == "forbid":
                             return None
                         if p["homogeneity"] == "penalty":
@@ -413,3 +420,39 @@ def test_time_limit_without_plan_returns_flagged_empty_result() -> None:
         res.alternatives(2)
     with pytest.raises(RegionoptError, match="no plan"):
         res.sensitivity()
+
+
+@pytest.mark.parametrize("mode", ["forbid", "penalty"])
+def test_city_with_two_cores_of_one_group_is_no_neighbour_clash(mode: str) -> None:
+    # A is core of both clusters of group G. B, 20 km away, can never be core
+    # (max_cores 0); whether B is listed as a candidate must not change the plan's
+    # feasibility or its penalty (it used to make the plan infeasible / charged).
+    clusters = pd.DataFrame({"group": ["G", "G"]}, index=["K1", "K2"])
+    req = pd.DataFrame({"cluster": ["K1", "K2"], "role": ["core", "core"], "min": [1, 1], "max": [1, 1]})
+    d = pd.DataFrame([[0.0, 20.0], [20.0, 0.0]], index=["A", "B"], columns=["A", "B"])
+    for with_b in (False, True):
+        cities = pd.DataFrame({"province": ["P", "P"], "max_cores": [2, 0]}, index=["A", "B"])
+        rows = [("A", "K1", "core", 1.0), ("A", "K2", "core", 1.0)] + ([("B", "K1", "core", -5.0)] if with_b else [])
+        fit = pd.DataFrame(rows, columns=["city", "cluster", "role", "score"])
+        res = ClusterRoleProblem.from_frames(cities=cities, clusters=clusters, fit=fit, requirements=req,
+                                             roles=["core"], near_core_roles=[], distances_km=d,
+                                             homogeneity=mode, homogeneity_penalty=0.5, neighbour_km=60).solve()
+        assert set(res.plan) == {("A", "K1", "core"), ("A", "K2", "core")}
+        assert res.objective == pytest.approx(2.0)
+
+
+def test_neighbours_holding_cores_of_one_group_clash_once() -> None:
+    # A core of K1 and K2, B core of K1: one pair of neighbouring cities in group G,
+    # so one penalty unit (not two: the pair clashes once however many cores it holds)
+    clusters = pd.DataFrame({"group": ["G", "G"]}, index=["K1", "K2"])
+    req = pd.DataFrame({"cluster": ["K1", "K2"], "role": ["core", "core"], "min": [1, 1], "max": [2, 1]})
+    d = pd.DataFrame([[0.0, 20.0], [20.0, 0.0]], index=["A", "B"], columns=["A", "B"])
+    cities = pd.DataFrame({"province": ["P", "P"], "max_cores": [2, 1]}, index=["A", "B"])
+    fit = pd.DataFrame([("A", "K1", "core", 1.0), ("A", "K2", "core", 1.0), ("B", "K1", "core", 1.0)],
+                       columns=["city", "cluster", "role", "score"])
+    res = ClusterRoleProblem.from_frames(cities=cities, clusters=clusters, fit=fit, requirements=req,
+                                         roles=["core"], near_core_roles=[], distances_km=d,
+                                         homogeneity="penalty", homogeneity_penalty=0.4, neighbour_km=60).solve()
+    assert len(res.plan) == 3
+    assert res.objective_terms["homogeneity_penalty"] == pytest.approx(-0.4)
+    assert res.objective == pytest.approx(3.0 - 0.4)

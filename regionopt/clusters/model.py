@@ -177,15 +177,33 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
                     if D[pos[a], pos[b]] <= par.neighbour_km:
                         pairs.append((a, b, g))
     m.PAIRS = pyo.Set(initialize=pairs, dimen=3, ordered=True, doc="neighbour pairs with a shared core group")
+    # "c holds a core role in group g": the core indicator itself when c has one core
+    # candidate in g, else u[c,g] >= z[c,k,core] for each k in g (u is pushed down to
+    # the largest of them by the penalty, or by the forbidding row). A city holding
+    # two cores of one group is not a clash between neighbours; summing its cores in
+    # the pair row counted it as one, and only when some neighbour had a candidate.
+    multi_cg = sorted({(c, g) for (a, b, g) in pairs for c in (a, b) if len(core_cg[c, g]) > 1},
+                      key=lambda cg: (pos[cg[0]], cg[1]))
+    m.U = pyo.Set(initialize=multi_cg, dimen=2, ordered=True, doc="(city, group) with several core candidates")
+    m.u = pyo.Var(m.U, bounds=(0, 1), doc="{0} holds a core role in group {1}")
+    m.core_in_group = pyo.Constraint(
+        [(c, g, t[1]) for (c, g) in multi_cg for t in core_cg[c, g]],
+        rule=lambda _m, c, g, k: m.u[c, g] >= m.z[c, k, core],
+        doc="{0} holds a core role in group {1} if it is core of cluster {2}",
+    )
+
+    def _core_in(c: str, g: str) -> Any:
+        return m.u[c, g] if (c, g) in m.U else m.z[core_cg[c, g][0]]
+
     if par.homogeneity == "penalty":
         m.h = pyo.Var(m.PAIRS, within=pyo.NonNegativeReals, doc="{0} and {1} both core in group {2}")
 
         def _nb(_m: Any, a: str, b: str, g: str) -> Any:
-            return pyo.quicksum(m.z[t] for t in core_cg[a, g] + core_cg[b, g]) - m.h[a, b, g] <= 1
+            return _core_in(a, g) + _core_in(b, g) - m.h[a, b, g] <= 1
     else:
 
         def _nb(_m: Any, a: str, b: str, g: str) -> Any:
-            return pyo.quicksum(m.z[t] for t in core_cg[a, g] + core_cg[b, g]) <= 1
+            return _core_in(a, g) + _core_in(b, g) <= 1
 
     m.neighbour_cores = pyo.Constraint(
         m.PAIRS, rule=_nb,

@@ -41,7 +41,9 @@ class ClusterRoleProblem:
     - ``near_core[c,k]``, aggregated over the near-core roles (tighter than one row per role):
       ``Σ_{ρ near-core} z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``;
     - ``neighbour_cores[c,c',g]`` for neighbours ``d(c,c') <= neighbour_km``:
-      ``Σ_{k in g} (z[c,k,core] + z[c',k,core]) - h[c,c',g] <= 1`` (``h`` absent when forbidden);
+      ``u[c,g] + u[c',g] - h[c,c',g] <= 1`` (``h`` absent when forbidden), where ``u[c,g]``
+      ("c holds a core role in group g") is ``z[c,k,core]`` for a one-cluster group and else a
+      variable with ``core_in_group[c,g,k]``: ``u[c,g] >= z[c,k,core]`` for each ``k in g``;
     - ``province_min_cores[p]``, ``province_max_cores[p]``, ``province_core_share[p,side]``;
     - ``province_land[p]``, ``province_energy[p]``, ``city_land[c]``, ``city_energy[c]``:
       ``Σ use[k,ρ] z <= budget`` (mu, 10k tce);
@@ -254,7 +256,8 @@ def _check_params(par: ModelParams) -> None:
 
 #: Rows that only link variables (or state that a city holds one role per
 #: cluster): the elastic diagnosis never bends them, so it names planning rules.
-STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synergy_cap", "synergy_envelope"})
+STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synergy_cap", "synergy_envelope",
+                             "core_in_group"})
 
 
 def _bendable(con: Any) -> bool:
