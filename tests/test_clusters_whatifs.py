@@ -47,11 +47,19 @@ def test_alternatives_of_an_alternative_plan() -> None:
     tables, params = tiny_tables(5)
     res = ClusterRoleProblem.from_frames(**tables, **params).solve(mip_gap=1e-9)
     alts = res.alternatives(3)
+    assert alts.exact
     again = alts[1].alternatives(3)
-    # plan 0 is the alternative itself; the next ones are the best plans different from it,
-    # which includes the optimum (no leftover cut excludes it)
-    assert frozenset(again[0].plan) == frozenset(alts[1].plan)
-    assert frozenset(again[1].plan) == frozenset(res.plan)
-    assert again[1].objective == pytest.approx(res.objective, abs=1e-6)
+    # the best plans different from the alternative include the optimum (no leftover cut
+    # excludes it), which beats the alternative: the ranking is then not exact, the plans
+    # are sorted by objective and losses are measured against the best found (they used
+    # to come out negative, with the optimum ranked below the alternative)
+    assert not again.exact
+    assert frozenset(again[0].plan) == frozenset(res.plan)
+    assert again[0].objective == pytest.approx(res.objective, abs=1e-6)
+    assert [p.rank for p in again] == list(range(len(again)))
+    losses = [p.objective_loss for p in again]
+    assert losses[0] == 0 and all(x >= 0 for x in losses) and losses == sorted(losses)
+    mine = [p for p in again if frozenset(p.plan) == frozenset(alts[1].plan)]
+    assert len(mine) == 1 and mine[0].objective_loss == pytest.approx(res.objective - alts[1].objective, abs=1e-6)
     for p in again:
         assert evaluate(tables, params, set(p.plan)) == pytest.approx(p.objective, abs=1e-6)

@@ -212,7 +212,11 @@ class ClusterRoleResult:
         Returns
         -------
         Alternatives
-            ``.plans`` (results with ``rank`` and ``objective_loss``) and ``.summary``.
+            ``.plans`` (results with ``rank`` and ``objective_loss``), ``.summary``
+            and ``.exact``. If this plan or a re-solve was not proven optimal (a
+            time limit, a MIP gap) or a re-solve beat this plan, ``exact`` is False:
+            the plans are then sorted by objective, losses are measured against the
+            best of them, and they are the best plans found, not provably the k best.
         """
         self._require_plan("alternatives")
         opts = options or self._exact_options()
@@ -231,7 +235,15 @@ class ClusterRoleResult:
             # alternatives() must be free to return to the earlier plans
             snap = _plain_clone(m)
             plans.append(ClusterRoleResult(self.problem, snap, rep, opts, rank=i, objective_loss=best - rep.objective))
-        return Alternatives(plans)
+        top = max(p.objective for p in plans)
+        tol = 1e-9 * max(1.0, abs(top))
+        exact = all(p.status == Status.OPTIMAL for p in plans) and top <= best + tol
+        if not exact:
+            # plan 0 or a re-solve was not proven optimal: rank what was found by
+            # objective and measure losses against the best of it
+            order = sorted(plans, key=lambda p: -p.objective)
+            plans = [replace(p, rank=r, objective_loss=top - p.objective) for r, p in enumerate(order)]
+        return Alternatives(plans, exact=exact)
 
     def sensitivity(self, *, options: SolveOptions | None = None) -> pd.DataFrame:
         """Drop-one value of each city to each cluster it takes part in.
@@ -275,9 +287,14 @@ class ClusterRoleResult:
 
 @dataclass
 class Alternatives:
-    """The k best distinct plans (see :meth:`ClusterRoleResult.alternatives`)."""
+    """The k best distinct plans (see :meth:`ClusterRoleResult.alternatives`).
+
+    ``exact`` is False when the ranking rests on a plan not proven optimal; the
+    plans are then the best found, sorted by objective.
+    """
 
     plans: list[ClusterRoleResult]
+    exact: bool = True
 
     def __len__(self) -> int:
         return len(self.plans)
