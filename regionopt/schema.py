@@ -152,6 +152,15 @@ def validate_table(
     labels: list[Any]
     if index_field is not None:
         labels = [_code(v) for v in df.index]
+        if index_field in df.columns:
+            col = [_code(v) for v in df[index_field]]
+            if col != labels:  # e.g. a 'city' column next to a default 0..n-1 index
+                bad = next(i for i, (a, b) in enumerate(zip(col, labels, strict=True)) if a != b)
+                raise InputError(
+                    f"the column {index_field!r} and the index disagree ({col[bad]!r} vs {labels[bad]!r}); "
+                    f"the index gives {index_field}: use df.set_index({index_field!r})",
+                    table=table, row=col[bad], field=index_field,
+                )
         for rec, lab in zip(records, labels, strict=True):
             rec[index_field] = lab
         check_unique(labels, table, index_field)

@@ -92,3 +92,31 @@ def test_distance_table_needs_a_zero_diagonal() -> None:
     d.loc["200", "200"] = 3.0
     e = _bad(distances_km=d)
     assert (e.table, e.row, e.field) == ("distances_km", "200", "200")
+
+
+def test_city_column_with_default_index_is_refused_not_renumbered() -> None:
+    # a 'city' column next to a 0..n-1 index used to be ignored: the cities became
+    # "0", "1", ... and the fit table's codes surfaced as an 'unknown city' error
+    c = _simple()["cities"].rename_axis("city").reset_index()
+    e = _bad(cities=c)
+    assert (e.table, e.field) == ("cities", "city") and e.row == "100"
+    assert "set_index" in str(e)
+    same = _simple()["cities"].rename_axis("city")
+    same["city"] = same.index  # a column that repeats the index is fine
+    t = _simple()
+    t["cities"] = same
+    ClusterRoleProblem.from_frames(**t)  # type: ignore[arg-type]
+
+
+def test_synergy_of_a_cluster_with_itself_is_refused() -> None:
+    syn = pd.DataFrame({"cluster": ["K1"], "other": ["K1"], "weight": [0.5]})
+    e = _bad(synergy=syn)
+    assert (e.table, e.row, e.field) == ("synergy", "K1/K1", "other")
+
+
+@pytest.mark.parametrize("value", [1.5, -1])
+def test_max_changes_is_a_whole_number(value: float) -> None:
+    t = _simple()
+    with pytest.raises(InputError) as ei:
+        ClusterRoleProblem.from_frames(**t, max_changes=value)  # type: ignore[arg-type]
+    assert ei.value.field == "max_changes"
