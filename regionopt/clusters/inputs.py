@@ -455,7 +455,10 @@ def validate_inputs(
             if (s.cluster, s.other) in seen_syn:
                 raise InputError("duplicate (cluster, other)", table="synergy", row=lab, field="other")
             seen_syn.add((s.cluster, s.other))
-            if s.cluster != s.other and s.weight > 0:
+            if s.cluster == s.other:
+                raise InputError("a cluster cannot be linked to itself", table="synergy", row=lab, field="other",
+                                 value=s.other)
+            if s.weight > 0:
                 syn[s.cluster, s.other] = float(s.weight)
 
     big = 10**9

@@ -248,8 +248,8 @@ def _check_params(par: ModelParams) -> None:
             raise InputError("must be a finite number >= 0", table=t, field=name, value=v)
     if par.core_distance_km is not None and not (math.isfinite(par.core_distance_km) and par.core_distance_km >= 0):
         raise InputError("must be >= 0 km or None", table=t, field="core_distance_km", value=par.core_distance_km)
-    if par.max_changes is not None and par.max_changes < 0:
-        raise InputError("must be >= 0", table=t, field="max_changes", value=par.max_changes)
+    if par.max_changes is not None and (par.max_changes < 0 or par.max_changes != int(par.max_changes)):
+        raise InputError("must be a whole number >= 0", table=t, field="max_changes", value=par.max_changes)
     if par.min_cores_per_province < 0:
         raise InputError("must be >= 0", table=t, field="min_cores_per_province", value=par.min_cores_per_province)
 
