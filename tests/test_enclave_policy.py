@@ -179,3 +179,13 @@ def test_shared_layers_must_name_known_layers() -> None:
     t = TaxLayers(layer_split={"vat": {"province": 0.5, "county": 0.5}}, shared_layers=("county",))
     assert t.shareable_fraction("vat") == pytest.approx(0.25)
     assert t.shareable_fraction("cit") == pytest.approx(0.4)
+
+
+def test_incremental_base_names_the_table_at_fault() -> None:
+    # a bad revenue used to be reported against the table "base"
+    with pytest.raises(InputError) as e:
+        incremental_base(pd.Series([10.0, float("nan")], index=[2025, 2026]), 5.0)
+    assert (e.value.table, e.value.row, e.value.field) == ("revenue", 2026, "revenue_10k_cny")
+    with pytest.raises(InputError) as e:
+        incremental_base(pd.Series([10.0, 12.0], index=[2025, 2026]), pd.Series([5.0], index=[2025]))
+    assert (e.value.table, e.value.row, e.value.field) == ("base", 2026, "base_10k_cny")

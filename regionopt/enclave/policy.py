@@ -153,10 +153,10 @@ def incremental_base(revenue: pd.Series, base: float | pd.Series) -> pd.DataFram
         b = base.reindex(r_ser.index).to_numpy(dtype=float)
     else:
         b = np.full(r.size, float(base))
-    for arr, what in ((r, "revenue_10k_cny"), (b, "base_10k_cny")):
+    for arr, what, table in ((r, "revenue_10k_cny", "revenue"), (b, "base_10k_cny", "base")):
         bad = np.flatnonzero(~np.isfinite(arr) | (arr < 0))
         if bad.size:
-            raise InputError("must be given for every period and be >= 0", table="base", row=r_ser.index[bad[0]],
+            raise InputError("must be given for every period and be >= 0", table=table, row=r_ser.index[bad[0]],
                              field=what, value=arr[bad[0]])
     return pd.DataFrame({"host_base_10k_cny": np.minimum(r, b), "increment_10k_cny": np.maximum(0.0, r - b)},
                         index=r_ser.index)
