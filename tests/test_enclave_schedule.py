@@ -116,3 +116,11 @@ def test_bad_schedule_input_raises_input_error_naming_the_cell(kwargs, table, ro
     with pytest.raises(InputError) as err:
         sharing_schedule(fc, alloc, **args)
     assert (err.value.table, err.value.row, err.value.field) == (table, row, field)
+
+
+def test_forecast_year_given_twice_is_named() -> None:
+    # used to surface as "phases overlap" against a phase
+    fc = pd.Series([100.0, 100.0, 120.0], index=[1, 2, 2])
+    with pytest.raises(InputError) as err:
+        sharing_schedule(fc, {"A": 1.0, "B": 1.0})
+    assert (err.value.table, err.value.row, err.value.field) == ("forecast", 2, "year")

@@ -117,6 +117,9 @@ def sharing_schedule(
     if not isinstance(forecast, pd.Series) or forecast.empty:
         raise InputError("forecast must be a non-empty Series of yearly revenue (万元) by year", table="forecast")
     years = [int(y) for y in forecast.index]
+    if len(set(years)) != len(years):
+        dup = next(y for y in years if years.count(y) > 1)
+        raise InputError("year given twice", table="forecast", row=dup, field="year")
     rev = pd.to_numeric(forecast, errors="coerce").to_numpy(dtype=float)
     for y, r in zip(years, rev, strict=True):
         if y < 1:
