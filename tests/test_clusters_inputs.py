@@ -8,15 +8,7 @@ import pytest
 from regionopt.clusters import ClusterRoleProblem, default_requirements
 from regionopt.errors import InputError
 
-from .test_clusters_model import _simple
-
-
-def _bad(**changes: object) -> InputError:
-    t = _simple()
-    t.update(changes)
-    with pytest.raises(InputError) as ei:
-        ClusterRoleProblem.from_frames(**t)  # type: ignore[arg-type]
-    return ei.value
+from .test_clusters_model import _bad, _simple
 
 
 @pytest.mark.parametrize(("field", "value"), [("lat", 131.2), ("lat", -91.0), ("lon", 420.0), ("lon", -180.5)])

@@ -181,8 +181,8 @@ def _bounds(given: Mapping[str, float] | pd.Series | None, players: pd.Index, de
             raise InputError(f"unknown partner; partners are {list(players)}", table="floors and caps", row=p,
                              field=what, value=val)
         num = pd.to_numeric(pd.Series([val]), errors="coerce").iloc[0]
-        if not np.isfinite(num):
-            raise InputError("must be a number in [0, 1]", table="floors and caps", row=p, field=what, value=val)
+        if not np.isfinite(num) or not 0 <= num <= 1:
+            raise InputError("must be a share in [0, 1]", table="floors and caps", row=p, field=what, value=val)
     return pd.to_numeric(b, errors="coerce").astype(float).reindex(players).fillna(default)
 
 

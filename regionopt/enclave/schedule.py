@@ -30,6 +30,7 @@ import pyomo.environ as pyo
 
 from ..errors import InfeasibleError, InputError
 from ..solve import SolveOptions, raise_infeasible, raise_solver_failure, solve_model
+from .policy import _bounds
 
 __all__ = ["ScheduleResult", "sharing_schedule"]
 
@@ -153,16 +154,7 @@ def sharing_schedule(
         raise InputError("step must divide 1 (e.g. 0.05, 0.1)", table="schedule", field="step", value=step)
     bounds: dict[str, dict[str, float]] = {}
     for what, given, default in (("floor", floors, 0.0), ("cap", caps, 1.0)):
-        b = pd.Series(given if given is not None else {}, dtype=float)
-        b.index = [str(i) for i in b.index]
-        for p, val in b.items():
-            if p not in partners:
-                raise InputError(f"unknown partner; partners are {partners}", table="floors and caps", row=p,
-                                 field=what, value=val)
-            if not np.isfinite(val) or not 0 <= val <= 1:
-                raise InputError("must be a share in [0, 1]", table="floors and caps", row=p, field=what,
-                                 value=val)
-        bounds[what] = {p: float(b.get(p, default)) for p in partners}
+        bounds[what] = {str(p): float(v) for p, v in _bounds(given, pd.Index(partners), default, what).items()}
     phase_of: dict[int, int] = {}
     for k, (lo, hi) in enumerate(phases):
         for y in years:
