@@ -97,6 +97,7 @@ def shapley_monte_carlo(
     *,
     seed: int = 0,
     confidence: float = 0.95,
+    marginal_range: tuple[float, float] | None = None,
 ) -> pd.Series:
     """Shapley value estimated from ``n_samples`` random player orders.
 
@@ -120,11 +121,24 @@ def shapley_monte_carlo(
         Seed of :func:`numpy.random.default_rng` (reproducible).
     confidence
         Confidence level of the stated bound.
+    marginal_range
+        ``(lo, hi)``, the game's unit: a range known to contain every marginal
+        contribution ``v(S ∪ i) − v(S)`` (e.g. ``(0, v(N))`` for a monotone game
+        with ``v >= 0``, such as a linear production game with non-negative
+        prices). Then ``attrs["half_width_guaranteed"]`` holds the Hoeffding
+        half-width ``(hi − lo) √(ln(2/(1−c)) / (2 m'))``, which holds at
+        confidence ``c`` per player whatever the distribution (``m'`` pairs).
+        A sampled contribution outside the range raises :class:`InputError`.
     """
     if n_samples < 2:
         raise InputError("need at least 2 samples", table="shapley", field="n_samples", value=n_samples)
     if not 0 < confidence < 1:
         raise InputError("must be in (0, 1)", table="shapley", field="confidence", value=confidence)
+    if marginal_range is not None:
+        lo, hi = (float(v) for v in marginal_range)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise InputError("must be (lo, hi) with finite lo < hi", table="shapley", field="marginal_range",
+                             value=marginal_range)
     n = game.n
     rng = np.random.default_rng(seed)
     half = (n_samples + 1) // 2
@@ -137,6 +151,14 @@ def shapley_monte_carlo(
     vals_after = game.values_at(prefix)
     vals_before = game.values_at(before)
     marg = vals_after - vals_before
+    if marginal_range is not None:
+        tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+        out = np.flatnonzero((marg < lo - tol) | (marg > hi + tol))
+        if out.size:
+            r, j = divmod(int(out[0]), n)
+            raise InputError(f"a sampled marginal contribution ({float(marg.flat[out[0]]):.6g}) lies outside "
+                             "marginal_range", table="shapley", row=game.players[int(perms[r, j])],
+                             field="marginal_range", value=marginal_range)
     contrib = np.zeros((m, n))
     np.put_along_axis(contrib, perms, marg, axis=1)
     # pair antithetic samples so that the CLT bound uses independent pairs
@@ -147,10 +169,16 @@ def shapley_monte_carlo(
         hw = z * pairs.std(axis=0, ddof=1) / math.sqrt(half)
     else:  # one antithetic pair: no spread to estimate, so no finite bound can be stated
         hw = np.full(n, np.inf)
+    extra: dict[str, object] = {}
+    if marginal_range is not None:
+        hg = (hi - lo) * math.sqrt(math.log(2.0 / (1.0 - confidence)) / (2.0 * half))
+        extra["half_width_guaranteed"] = pd.Series(np.full(n, hg), index=list(game.players),
+                                                   name=f"half_width_guaranteed_{game.unit}")
     return make_allocation(
         game, est, "shapley", method="monte_carlo", n_samples=int(m), seed=seed,
         confidence=confidence,
         half_width=pd.Series(hw, index=list(game.players), name=f"half_width_{game.unit}"),
+        **extra,
     )
 
 
