@@ -402,3 +402,16 @@ def test_lp_stopped_before_optimality_has_no_prices(monkeypatch: pytest.MonkeyPa
     assert res.status == Status.FEASIBLE
     assert any("prices are not available" in n for n in res.notes)
     assert res.prices["shadow_price_10k_cny_per_unit"].isna().all()
+
+
+def test_summary_lists_each_binding_red_line_once_with_its_periods() -> None:
+    # a province binding in two periods used to be listed twice ("P1, P1")
+    import dataclasses
+
+    res = random_instance(6, 2, seed=1).solve(autarky=False)
+    idx = pd.MultiIndex.from_tuples([("P1", 1), ("P1", 2), ("P2", 1), ("P2", 2)], names=["province", "period"])
+    farm = pd.DataFrame({"binding": [True, True, False, True]}, index=idx)
+    two = dataclasses.replace(res, farmland=farm).summary().loc["binding_red_lines", "value"]
+    assert two == "P1 (period 1, 2), P2 (period 2)"
+    one = dataclasses.replace(res, farmland=farm.xs(1, level="period", drop_level=False)).summary()
+    assert one.loc["binding_red_lines", "value"] == "P1"

@@ -113,7 +113,13 @@ class LandQuotaResult:
                 amt /= 2.0  # two legs per unit traded through the platform
             rows[f"traded_units_{ch}"] = amt
         binding = self.farmland[self.farmland["binding"]] if len(self.farmland) else self.farmland
-        rows["binding_red_lines"] = ", ".join(str(i[0]) for i in binding.index) if len(binding) else ""
+        periods: dict[str, list[str]] = {}
+        for prov, t in binding.index:
+            periods.setdefault(str(prov), []).append(str(t))
+        multi = len(self.farmland) and self.farmland.index.get_level_values(1).nunique() > 1
+        rows["binding_red_lines"] = ", ".join(
+            f"{p} (period {', '.join(ts)})" if multi else p for p, ts in periods.items()
+        )
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
 
     def to_excel(self, path: str | Path) -> Path:
