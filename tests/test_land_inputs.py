@@ -104,6 +104,14 @@ def test_disallowed_pair_with_forced_flow() -> None:
     _raises("pairs", "C->A/area", "min_amount", pairs=pairs)
 
 
+@pytest.mark.parametrize("first_allowed", [True, False])
+def test_allowed_and_forbidden_rows_for_one_pair_conflict_in_either_order(first_allowed: bool) -> None:
+    # a forbidden row followed by an allowed one for the same arc used to pass (the allowed one won)
+    rows = [("C", "A", "area", first_allowed), ("C", "A", "area", not first_allowed)]
+    pairs = pd.DataFrame(rows, columns=["seller", "buyer", "ledger", "allowed"])
+    _raises("pairs", "C->A/area", "ledger", pairs=pairs)
+
+
 def test_unknown_ledger_and_self_trade() -> None:
     pairs = pd.DataFrame([("C", "A", "water")], columns=["seller", "buyer", "ledger"])
     _raises("pairs", "C->A/water", "ledger", pairs=pairs)

@@ -343,6 +343,7 @@ def build_inputs(
             res[(t.region, t.tier)] = t
 
     prs: dict[tuple[str, str, str], PairRow] = {}
+    seen_arcs: set[tuple[str, str, str]] = set()  # allowed or not: a second row for an arc is a duplicate
     if pairs is not None and len(pairs):
         for pr in validate_table(pairs, PairRow, "pairs", id_fields=("seller", "buyer", "ledger")):
             rowlab = f"{pr.seller}->{pr.buyer}" + (f"/{pr.ledger}" if pr.ledger else "")
@@ -362,8 +363,9 @@ def build_inputs(
                 raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
             for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
                 arc = (pr.seller, pr.buyer, led)
-                if arc in prs:
+                if arc in seen_arcs:
                     raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
+                seen_arcs.add(arc)
                 if pr.allowed:
                     prs[arc] = pr
 
