@@ -415,3 +415,20 @@ def test_summary_lists_each_binding_red_line_once_with_its_periods() -> None:
     assert two == "P1 (period 1, 2), P2 (period 2)"
     one = dataclasses.replace(res, farmland=farm.xs(1, level="period", drop_level=False)).summary()
     assert one.loc["binding_red_lines", "value"] == "P1"
+
+
+def test_red_line_with_40_mu_to_spare_is_not_binding() -> None:
+    # The binding flag used a tolerance of 1e-6 x baseline, about 83 mu for Anhui's
+    # 83 million mu, so a red line with tens of mu to spare was reported as binding.
+    from regionopt.land import delta_example_frames
+
+    base = delta_example().solve(autarky=False)
+    row = base.farmland.loc[("340000", 1)]
+    f = delta_example_frames()
+    prov = f["provinces"].copy()
+    prov.loc["340000", "farmland_floor_mu"] = row["floor_mu"] + row["slack_mu"] - 40.0
+    res = LandQuotaProblem.from_frames(**{**f, "provinces": prov}).solve(autarky=False)
+    new = res.farmland.loc[("340000", 1)]
+    assert new["slack_mu"] == pytest.approx(40.0, abs=1e-3)  # the same plan, 40 mu to spare
+    assert not new["binding"]
+    assert new["shadow_price_10k_cny_per_mu"] == pytest.approx(0.0, abs=1e-9)

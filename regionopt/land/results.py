@@ -47,7 +47,8 @@ class LandQuotaResult:
         ``baseline_mu, occupied_mu, reclaimed_mu, retained_mu, floor_mu,
         effective_floor_mu`` (the floor moved by cross-province trade when
         ``red_line_follows_trade``), ``slack_mu, shadow_price_10k_cny_per_mu``
-        (万元 per mu of red line) and ``binding``.
+        (万元 per mu of red line) and ``binding`` (slack at most 1e-9 of the
+        baseline, e.g. 0.08 mu for Anhui).
     welfare
         Total regional welfare, 万元 (value of realised projects minus
         reclamation, transaction and platform costs).
