@@ -191,7 +191,7 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
             sp = abs(_dual(duals, red, (p, t))) if red is not None else (math.nan if duals is None else 0.0)
             frow.append((p, t, base, occ, rec, retained, floor if floor is not None else math.nan,
                          eff_floor if eff_floor is not None else math.nan, slack, sp,
-                         bool(floor is not None and slack <= _BINDING_TOL * max(1.0, abs(base)))))
+                         bool(floor is not None and (slack <= _BINDING_TOL * max(1.0, abs(base)) or sp > 1e-9))))
     farmland = pd.DataFrame(
         frow,
         columns=["province", "period", "baseline_mu", "occupied_mu", "reclaimed_mu", "retained_mu", "floor_mu",
