@@ -16,7 +16,15 @@ from collections.abc import Hashable, Iterable, Sequence
 from typing import Annotated, Any, TypeVar
 
 import pandas as pd
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 from .errors import InputError
 
@@ -75,10 +83,30 @@ Code = Annotated[str, BeforeValidator(_code), Field(min_length=1)]
 OptCode = Annotated[str | None, BeforeValidator(_code)]
 
 
+#: Latitude in degrees, [-90, 90].
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+#: Longitude in degrees, [-180, 180].
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
 class RowModel(BaseModel):
-    """Base class of row schemas: strict about unknown fields being ignored, not coerced."""
+    """Base class of row schemas: unknown columns are ignored, values are not coerced.
+
+    An empty cell (NaN, ``None``, ``pd.NA``) of an optional column takes the
+    column's default, so that tables concatenated from sources with and without
+    a column validate; an empty cell of a required column is an error.
+    """
 
     model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_means_default(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        fields = cls.model_fields
+        return {k: v for k, v in data.items()
+                if not (k in fields and not fields[k].is_required() and _nan_to_none(v) is None)}
 
 
 M = TypeVar("M", bound=RowModel)

@@ -25,6 +25,8 @@ from ..errors import InputError
 from ..schema import (
     Code,
     FiniteFloat,
+    Latitude,
+    Longitude,
     NonNegFloat,
     OptCode,
     OptNonNegFloat,
@@ -58,8 +60,8 @@ Count = Annotated[int, Field(ge=0)]
 class CityRow(RowModel):
     city: Code
     province: Code
-    lat: FiniteFloat | None = None
-    lon: FiniteFloat | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     max_roles: OptCount = None
     max_cores: OptCount = None
     land_capacity_mu: OptNonNegFloat = None
@@ -284,12 +286,6 @@ def validate_inputs(
         raise InputError("the core role cannot be a near-core role", table="roles", field="near_core_roles")
 
     crow = validate_table(cities, CityRow, "cities", index_field="city")
-    for r in crow:
-        for fld, bound in (("lat", 90.0), ("lon", 180.0)):
-            v = getattr(r, fld)
-            if v is not None and not -bound <= v <= bound:
-                raise InputError(f"{fld} must be in [-{bound:g}, {bound:g}] degrees", table="cities", row=r.city,
-                                 field=fld, value=v)
     city_ids = [r.city for r in crow]
     city_set = set(city_ids)
     names: dict[str, str] = {}

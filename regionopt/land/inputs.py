@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
 from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowModel, validate_table
@@ -35,22 +35,7 @@ __all__ = [
 _Period = Field(default=1, ge=1, description="planning period (1, 2, ...); default 1")
 
 
-def _is_empty(v: Any) -> bool:
-    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
-
-
-class _LandRow(RowModel):
-    """Row schema in which an empty cell (NaN) of an optional column takes the column's default."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_means_default(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if not (_is_empty(v) and k in cls.model_fields and not cls.model_fields[k].is_required())}
-        return data
-
-
-class RegionRow(_LandRow):
+class RegionRow(RowModel):
     """One region (city or county). Index: ``region`` (GB/T 2260 code)."""
 
     region: Code = Field(description="region code (index)")
@@ -64,7 +49,7 @@ class RegionRow(_LandRow):
     budget_10k_cny: OptNonNegFloat = Field(default=None, description="budget for charged-price purchases (bilateral + platform), 万元")
 
 
-class ProvinceRow(_LandRow):
+class ProvinceRow(RowModel):
     """One province. Index: ``province`` code."""
 
     province: Code = Field(description="province code (index)")
@@ -75,7 +60,7 @@ class ProvinceRow(_LandRow):
     prior_added_mu: OptNonNegFloat = Field(default=None, description="net increase of farmland (added minus occupied) in the year before period 1, mu (以补定占 limit for period 1)")
 
 
-class AllocationRow(_LandRow):
+class AllocationRow(RowModel):
     """Quota a region holds at the start of a period, per ledger."""
 
     region: Code = Field(description="region code")
@@ -84,7 +69,7 @@ class AllocationRow(_LandRow):
     period: int = _Period
 
 
-class ProjectRow(_LandRow):
+class ProjectRow(RowModel):
     """A construction project competing for quota. Index: ``project`` id."""
 
     project: Code = Field(description="project id (index)")
@@ -98,7 +83,7 @@ class ProjectRow(_LandRow):
     period: int = _Period
 
 
-class ReserveRow(_LandRow):
+class ReserveRow(RowModel):
     """A reclamation reserve tier of a region (整治 / 增减挂钩 potential)."""
 
     region: Code = Field(description="region code")
@@ -111,7 +96,7 @@ class ReserveRow(_LandRow):
     grain_100kg_per_mu: NonNegFloat = Field(default=0.0, description="grain capacity created per mu, 100 kg/mu")
 
 
-class PairRow(_LandRow):
+class PairRow(RowModel):
     """An allowed bilateral trading pair (seller -> buyer)."""
 
     seller: Code = Field(description="selling region code")
@@ -124,7 +109,7 @@ class PairRow(_LandRow):
     allowed: bool = Field(default=True, description="False marks a forbidden pair (no flow)")
 
 
-class ExportCapRow(_LandRow):
+class ExportCapRow(RowModel):
     """Cap on what a seller may export over the horizon, per ledger."""
 
     region: Code = Field(description="region code")
