@@ -374,8 +374,8 @@ def resolve_with_integers_fixed(
 ) -> tuple[pyo.ConcreteModel, SolveReport]:
     """Prices for a solved MIP: re-solve the LP with the integer decisions fixed.
 
-    The model is cloned, every integer variable is made continuous and fixed at
-    its (rounded) value, and the remaining LP is solved. Its solution is the
+    The model is cloned, every integer variable is fixed at its (rounded) value,
+    and the remaining LP is solved. Its solution is the
     MIP plan with the best continuous decisions for those integer decisions (the
     same as the MIP's at a proven optimum; possibly better after a time limit),
     and its duals price the constraints given those decisions.
@@ -392,12 +392,7 @@ def resolve_with_integers_fixed(
     lp = model.clone()
     for v in lp.component_data_objects(pyo.Var, active=True):
         if v.is_integer() or v.is_binary():
-            val = round(pyo.value(v))
-            lb, ub = v.bounds
-            v.domain = pyo.Reals
-            v.setlb(lb)
-            v.setub(ub)
-            v.fix(val)
+            v.fix(round(pyo.value(v)))  # solve_model prices an LP with fixed integers as an LP
     opts = replace(options or SolveOptions(), mip_gap=None)
     lp_rep = solve_model(lp, opts)
     if not lp_rep.status.has_solution:

@@ -152,9 +152,8 @@ def sharing_schedule(
     c = c.reindex(partners).fillna(0.0)
     if step is not None and (not 0 < step <= 0.5 or abs(round(1 / step) - 1 / step) > 1e-9):
         raise InputError("step must divide 1 (e.g. 0.05, 0.1)", table="schedule", field="step", value=step)
-    bounds: dict[str, dict[str, float]] = {}
-    for what, given, default in (("floor", floors, 0.0), ("cap", caps, 1.0)):
-        bounds[what] = {str(p): float(v) for p, v in _bounds(given, pd.Index(partners), default, what).items()}
+    lo_r = _bounds(floors, pd.Index(partners), 0.0, "floor").to_dict()
+    hi_r = _bounds(caps, pd.Index(partners), 1.0, "cap").to_dict()
     phase_of: dict[int, int] = {}
     for k, (lo, hi) in enumerate(phases):
         for y in years:
@@ -184,7 +183,6 @@ def sharing_schedule(
     cum_phase: dict[str, dict[str, float]] = {}
     for k in range(len(phases)):
         cum_phase[labels[k]] = {labels[q]: pv_phase[labels[q]] for q in range(k + 1)}
-    lo_r, hi_r = bounds["floor"], bounds["cap"]
     scale = max(total_pv, 1.0)
 
     m = pyo.ConcreteModel(name="sharing schedule")
