@@ -15,11 +15,11 @@ from .pricing import FARMLAND_LEDGERS, LEDGER_UNITS, LEDGERS
 
 PLATFORM = "PLATFORM"
 _EPS = 1e-7
-
-
 #: A red line binds when its slack is at most this share of the province's baseline
-#: farmland (0.08 mu at Anhui's 83 million mu; 1e-6 flagged 83 mu of slack as binding).
+#: farmland (0.08 mu at Anhui's 83 million mu; 1e-6 flagged 83 mu of slack as binding),
+#: or when it has a positive shadow price.
 _BINDING_TOL = 1e-9
+
 
 def _val(v: Any) -> float:
     x = pyo.value(v, exception=False)

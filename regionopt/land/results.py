@@ -30,8 +30,8 @@ class LandQuotaResult:
         One row per flow: ``seller, buyer, ledger, channel, period, amount, unit,
         price_10k_cny_per_unit, payment_10k_cny``. Channels: ``within_province``
         (cleared through the provincial pool at its shadow price; the seller ->
-        buyer pairing shown is one valid matching), ``bilateral`` (contract price, else the market-clearing
-        price), ``platform`` (national coordination; counterpart ``"PLATFORM"``:
+        buyer pairing shown is one valid matching), ``bilateral`` (contract
+        price, else the market-clearing price), ``platform`` (national coordination; counterpart ``"PLATFORM"``:
         buyers pay the statutory charge, sellers receive the payout).
     prices
         Index (region, ledger, period): ``shadow_price_10k_cny_per_unit`` (dual
@@ -47,8 +47,8 @@ class LandQuotaResult:
         ``baseline_mu, occupied_mu, reclaimed_mu, retained_mu, floor_mu,
         effective_floor_mu`` (the floor moved by cross-province trade when
         ``red_line_follows_trade``), ``slack_mu, shadow_price_10k_cny_per_mu``
-        (万元 per mu of red line) and ``binding`` (slack at most 1e-9 of the
-        baseline, e.g. 0.08 mu for Anhui).
+        (万元 per mu of red line) and ``binding`` (a positive shadow price, or
+        slack at most 1e-9 of the baseline, e.g. 0.08 mu for Anhui).
     welfare
         Total regional welfare, 万元 (value of realised projects minus
         reclamation, transaction and platform costs).
