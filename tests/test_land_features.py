@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -9,6 +10,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
+import regionopt.land.problem as lpm
 from regionopt import Status
 from regionopt.land import LandQuotaProblem, StatutoryPrice, delta_example, random_instance
 from regionopt.solve import SolveOptions, solve_model
@@ -357,10 +359,6 @@ def test_bilateral_price_without_contract_clears_the_market(seed: int) -> None:
 def test_gains_from_trade_warn_when_a_solve_stopped_early(monkeypatch: pytest.MonkeyPatch) -> None:
     # A benchmark or plan that stopped at a limit makes gains from trade one-sided:
     # the result must say so. Solves are real; only their status is rewritten.
-    import dataclasses
-
-    import regionopt.land.problem as lpm
-
     real = lpm.solve_model
     calls: list[int] = []
 
@@ -382,10 +380,6 @@ def test_gains_from_trade_warn_when_a_solve_stopped_early(monkeypatch: pytest.Mo
 def test_lp_stopped_before_optimality_has_no_prices(monkeypatch: pytest.MonkeyPatch) -> None:
     # An LP point from a limit carries no duals. It used to be sent through the
     # MIP re-solve, which solved the LP again to optimality behind the limit.
-    import dataclasses
-
-    import regionopt.land.problem as lpm
-
     real = lpm.solve_model
     first: list[bool] = []
 
@@ -406,8 +400,6 @@ def test_lp_stopped_before_optimality_has_no_prices(monkeypatch: pytest.MonkeyPa
 
 def test_summary_lists_each_binding_red_line_once_with_its_periods() -> None:
     # a province binding in two periods used to be listed twice ("P1, P1")
-    import dataclasses
-
     res = random_instance(6, 2, seed=1).solve(autarky=False)
     idx = pd.MultiIndex.from_tuples([("P1", 1), ("P1", 2), ("P2", 1), ("P2", 2)], names=["province", "period"])
     farm = pd.DataFrame({"binding": [True, True, False, True]}, index=idx)
