@@ -24,7 +24,7 @@ from ..solve import (
 )
 from .inputs import LandInputs, LandSettings, build_inputs, check_settings, make_settings
 from .model import build_model
-from .readback import read_tables
+from .readback import read_tables, red_line_share
 from .results import LandQuotaResult
 
 __all__ = ["LandQuotaProblem"]
@@ -218,6 +218,8 @@ class LandQuotaProblem:
                 at = read_tables(ma, aut_inp, None)
                 aut_w = float(at["regions"]["welfare_10k_cny"].sum())
                 regions["autarky_welfare_10k_cny"] = at["regions"]["welfare_10k_cny"]
+                if rep.duals is not None:
+                    regions["red_line_share_10k_cny"] = red_line_share(self.inputs, tables, at)
                 if aut_rep.status != Status.OPTIMAL:
                     notes.append(f"autarky (no trade) stopped {aut_rep.status.value} with gap {aut_rep.mip_gap:.2%}: "
                                  "its welfare may be below the best autarky plan, so gains from trade may be "
@@ -228,10 +230,15 @@ class LandQuotaProblem:
         else:
             regions["autarky_welfare_10k_cny"] = math.nan
         regions["gain_10k_cny"] = regions["welfare_10k_cny"] - regions["autarky_welfare_10k_cny"]
+        if "red_line_share_10k_cny" not in regions:
+            regions["red_line_share_10k_cny"] = math.nan
         if autarky and rep.status != Status.OPTIMAL:
             notes.append(f"the trade plan stopped {rep.status.value} with gap {rep.mip_gap:.2%}: gains from trade "
                          "may be understated (even negative)")
-        gains = regions.groupby("province")[["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny"]].sum(min_count=1)
+        notes.extend(_losing_regions_note(regions, rep.objective))
+        gains = regions.groupby("province")[
+            ["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny", "price_rent_10k_cny", "red_line_share_10k_cny"]
+        ].sum(min_count=1)
         names = {p: (self.inputs.provinces[p].name or p) for p in gains.index}
         gains.insert(0, "name", pd.Series(names))
         return LandQuotaResult(
@@ -252,6 +259,36 @@ class LandQuotaProblem:
             autarky_report=aut_rep,
             notes=notes,
         )
+
+
+def _losing_regions_note(regions: pd.DataFrame, welfare: float) -> list[str]:
+    """A note naming the regions the plan leaves worse off than autarky, and why.
+
+    The plan maximises the regions' total welfare, so it may ask one region to
+    trade at a price that is not its own marginal value: a statutory platform
+    price, a contract price, an arc at its bound (``price_rent_10k_cny``), or
+    give up red-line room to other regions (``red_line_share_10k_cny``). In an
+    LP plan where no other shared rule binds (以补定占, equity caps), a region's
+    gain is at least the sum of the two (Lagrangian decomposition).
+    """
+    gain = regions["gain_10k_cny"]
+    tol = 1e-6 * max(1.0, abs(welfare))
+    losers = gain.index[gain < -tol]
+    if len(losers) == 0:
+        return []
+    parts = [
+        f"{r} ({gain[r]:,.0f}; price rent {regions.at[r, 'price_rent_10k_cny']:,.0f}; "
+        f"red-line share {regions.at[r, 'red_line_share_10k_cny']:,.0f})"
+        for r in losers[:10]
+    ]
+    more = f" and {len(losers) - 10} more" if len(losers) > 10 else ""
+    return [
+        f"{len(losers)} region(s) are worse off than in autarky (gain; price rent; red-line share, 万元): "
+        f"{', '.join(parts)}{more}. The plan maximises total welfare: such a region trades some units at a price "
+        "off its own shadow price (statutory platform price, contract price, an arc at its bound) or gives up "
+        f"red-line room to others. The total gain, {gain.sum():,.0f} 万元, covers side payments that would leave "
+        "none of them worse off."
+    ]
 
 
 def _drop_idle_platform_loops(m: pyo.ConcreteModel, inp: LandInputs, rep: SolveReport, opts: SolveOptions) -> SolveReport:

@@ -65,6 +65,16 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
 
     red = getattr(m, "red_line_province", None)
 
+    def relief(p: str, t: int) -> float:
+        """万元 per area unit that province p gains by importing it across provinces in period t.
+
+        Nonzero only when red lines follow trade: the unit then counts towards
+        p's red lines in t and every later period.
+        """
+        if not st.red_line_follows_trade or red is None:
+            return 0.0
+        return sum(abs(_dual(duals, red, (p, tt))) for tt in T if tt >= t)
+
     def clearing_price(a: tuple[str, str, str], t: int) -> float:
         """Market-clearing price of a bilateral arc without a contract price.
 
@@ -79,8 +89,8 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
         if duals is None:
             return math.nan
         value = lam.get((b, led, t), 0.0)
-        if st.red_line_follows_trade and led == "area" and prov_of[s] != prov_of[b] and red is not None:
-            value += sum(abs(_dual(duals, red, (prov_of[b], tt))) for tt in T if tt >= t)
+        if led == "area" and prov_of[s] != prov_of[b]:
+            value += relief(prov_of[b], t)
         return max(0.0, value - m._arc_cost[a])
 
     # flows -------------------------------------------------------------------
@@ -199,15 +209,62 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     ).set_index(["province", "period"])
 
     # region welfare ----------------------------------------------------------
+    # Price rent: what a region gains (+) or loses (-) on its trades against
+    # valuing every unit at its own shadow price -- nonzero only for units
+    # priced off the margin (statutory platform prices, contract prices, arcs at
+    # their bounds). See docs/land.md, "Who gains".
+    at_own_price: dict[str, float] = defaultdict(float)  # own-shadow value of net purchases
+
+    def own_value(r: str, other: str, led: str, ch: str, t: int) -> float:
+        cross = ch == "platform" or (ch == "bilateral" and prov_of[other] != prov_of[r])
+        return lam[(r, led, t)] + (relief(prov_of[r], t) if led == "area" and cross else 0.0)
+
+    for s, b, led, ch, t, amt, *_ in flows:
+        if b != PLATFORM:
+            at_own_price[b] += own_value(b, s, led, ch, t) * amt
+        if s != PLATFORM:
+            at_own_price[s] -= own_value(s, b, led, ch, t) * amt
     wrow = []
     for r in R:
         w = value_r[r] - recl_r[r] - cost_paid[r] - pay_out[r] + pay_in[r]
-        wrow.append((r, prov_of[r], value_r[r], recl_r[r], cost_paid[r], pay_out[r], pay_in[r], w))
+        rent = at_own_price[r] - pay_out[r] + pay_in[r] - cost_paid[r] if duals is not None else math.nan
+        wrow.append((r, prov_of[r], value_r[r], recl_r[r], cost_paid[r], pay_out[r], pay_in[r], w, rent))
     regions = pd.DataFrame(
         wrow,
         columns=["region", "province", "project_value_10k_cny", "reclamation_cost_10k_cny", "transaction_cost_10k_cny",
-                 "purchases_10k_cny", "sales_10k_cny", "welfare_10k_cny"],
+                 "purchases_10k_cny", "sales_10k_cny", "welfare_10k_cny", "price_rent_10k_cny"],
     ).set_index("region")
+    # each region's use of the shared red lines -------------------------------
+    # Cumulative farmland change of a region (reclaimed area minus occupied
+    # farmland up to t); under red_line_follows_trade its province's red line
+    # also counts the area it imports across provinces (bilateral or platform).
+    step: dict[tuple[str, int], float] = defaultdict(float)
+    for j, pj in inp.projects.items():
+        step[(pj.region, pj.period)] -= pj.farmland_mu * _val(m.y[j])
+    for (reg, tier_id), tier in inp.reserves.items():
+        for t in T:
+            step[(reg, t)] += tier.area_per_mu * _val(m.g[reg, tier_id, t])
+    change: dict[tuple[str, int], float] = {}
+    for r in R:
+        acc = 0.0
+        for t in T:
+            acc += step[(r, t)]
+            change[(r, t)] = acc
+    traded: dict[tuple[str, int], float] = defaultdict(float)
+    if st.red_line_follows_trade:
+        for s, b, led, ch, t, amt, *_ in flows:
+            if led != "area" or (ch == "bilateral" and prov_of[s] == prov_of[b]) or ch == "within_province":
+                continue
+            for tt in T:
+                if tt >= t:
+                    if b != PLATFORM:
+                        traded[(b, tt)] += amt
+                    if s != PLATFORM:
+                        traded[(s, tt)] -= amt
+    nat = getattr(m, "red_line_national", None)
+    red_duals = {(p, t): abs(_dual(duals, red, (p, t))) for p in inp.provinces for t in T} if red is not None else {}
+    nat_duals = {t: abs(_dual(duals, nat, t)) for t in T} if nat is not None else {}
+
     bank_rows = [(r, led, t, _val(m.bank[r, led, t])) for (r, led, t) in m.BANK if _val(m.bank[r, led, t]) > _EPS]
     banked = pd.DataFrame(bank_rows, columns=["region", "ledger", "period", "banked"])
     return {
@@ -219,7 +276,35 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
         "farmland": farmland,
         "regions": regions,
         "lambda": lam,
+        "farmland_change": change,
+        "cross_area_imports": traded,
+        "red_line_duals": red_duals,
+        "national_red_line_duals": nat_duals,
     }
 
 
-__all__ = ["FARMLAND_LEDGERS", "PLATFORM", "read_tables"]
+def red_line_share(inp: LandInputs, trade: dict[str, Any], autarky: dict[str, Any]) -> pd.Series:
+    """Value of the shared red-line room each region takes with trade, against autarky, 万元.
+
+    ``sum_t mu_{p(r),t} (c^A_{r,t} - c_{r,t}) + sum_t mu^nat_t (c^A_{r,t} - c_{r,t})``
+    with ``c`` a region's cumulative farmland change (reclaimed area minus
+    occupied farmland, mu; under ``red_line_follows_trade`` plus, for its
+    province's red line, the area it imports across provinces) and ``mu`` the
+    red lines' shadow prices in the trade plan (万元/亩). Positive: the region
+    occupies more of its province's (or the nation's) red-line room than in
+    autarky; negative: it gives room up. With no other shared rule binding,
+    ``gain >= price rent + red-line share`` for every region of an LP plan
+    (Lagrangian decomposition; docs/land.md, "Who gains").
+    """
+    out = {}
+    for r, reg in inp.regions.items():
+        v = 0.0
+        for t in inp.periods:
+            d = autarky["farmland_change"][(r, t)] - trade["farmland_change"][(r, t)]
+            v += trade["red_line_duals"].get((reg.province, t), 0.0) * (d - trade["cross_area_imports"].get((r, t), 0.0))
+            v += trade["national_red_line_duals"].get(t, 0.0) * d
+        out[r] = v
+    return pd.Series(out, dtype=float)
+
+
+__all__ = ["FARMLAND_LEDGERS", "PLATFORM", "read_tables", "red_line_share"]

@@ -57,7 +57,12 @@ class LandQuotaResult:
         (NaN if autarky is infeasible: see :attr:`notes`).
     regions
         Per region: value, costs, payments and receipts, welfare with trade,
-        welfare in autarky and the gain, 万元.
+        welfare in autarky and the gain, 万元; ``price_rent_10k_cny`` (what the
+        region gains or loses by trading units at prices off its own shadow
+        price) and ``red_line_share_10k_cny`` (value of the shared red-line
+        room it takes, + , or gives up, −, against autarky). In an LP plan
+        with no binding equity or 以补定占 rule, gain >= price rent + red-line
+        share for every region (docs/land.md, "Who gains").
     gains
         The same by province.
     report
