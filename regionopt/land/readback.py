@@ -19,6 +19,8 @@ _EPS = 1e-7
 #: farmland (0.08 mu at Anhui's 83 million mu; 1e-6 flagged 83 mu of slack as binding),
 #: or when it has a positive shadow price.
 _BINDING_TOL = 1e-9
+#: Price rents and red-line shares below this (万元, i.e. 0.01 CNY) are solver rounding: shown as 0.
+_ROUNDING_10K_CNY = 1e-6
 
 
 def _val(v: Any) -> float:
@@ -228,6 +230,7 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     for r in R:
         w = value_r[r] - recl_r[r] - cost_paid[r] - pay_out[r] + pay_in[r]
         rent = at_own_price[r] - pay_out[r] + pay_in[r] - cost_paid[r] if duals is not None else math.nan
+        rent = 0.0 if abs(rent) < _ROUNDING_10K_CNY else rent
         wrow.append((r, prov_of[r], value_r[r], recl_r[r], cost_paid[r], pay_out[r], pay_in[r], w, rent))
     regions = pd.DataFrame(
         wrow,
@@ -303,7 +306,7 @@ def red_line_share(inp: LandInputs, trade: dict[str, Any], autarky: dict[str, An
             d = autarky["farmland_change"][(r, t)] - trade["farmland_change"][(r, t)]
             v += trade["red_line_duals"].get((reg.province, t), 0.0) * (d - trade["cross_area_imports"].get((r, t), 0.0))
             v += trade["national_red_line_duals"].get(t, 0.0) * d
-        out[r] = v
+        out[r] = 0.0 if abs(v) < _ROUNDING_10K_CNY else v
     return pd.Series(out, dtype=float)
 
 
