@@ -77,8 +77,12 @@ class Checker:
     def __init__(self, tables: dict, params: dict) -> None:
         cities, fit = tables["cities"], tables["fit"]
         self.ids = list(cities.index)
-        dm = haversine_km(cities["lat"].to_numpy(), cities["lon"].to_numpy())
-        self.d = {(a, b): float(dm[i, j]) for i, a in enumerate(self.ids) for j, b in enumerate(self.ids)}
+        if tables.get("distances_km") is not None:
+            dt = tables["distances_km"]
+            self.d = {(a, b): float(dt.loc[a, b]) for a in self.ids for b in self.ids}
+        else:
+            dm = haversine_km(cities["lat"].to_numpy(), cities["lon"].to_numpy())
+            self.d = {(a, b): float(dm[i, j]) for i, a in enumerate(self.ids) for j, b in enumerate(self.ids)}
         self.fit = {(r.city, r.cluster, r.role): float(r.score) for r in fit.itertuples()}
         self.req = [(q.cluster, q.role, int(q.min), None if pd.isna(q.max) else int(q.max))
                     for q in tables["requirements"].itertuples()]
@@ -120,6 +124,8 @@ class Checker:
             if sum(1 for t in plan if t[0] == c and t[2] == "core") > self.max_cores[c]:
                 return None
         cores = {(c, k) for c, k, r in plan if r == "core"}
+        # distances as documented for an asymmetric table: near-core reads d[supporter, core];
+        # neighbours and synergy proximity read the shorter of the two directions
         for c, k, r in plan:
             if r in self.near_roles and not any(
                 (c2, k) in cores and c2 != c and d[c, c2] <= p["core_distance_km"] for c2 in self.ids
@@ -128,7 +134,7 @@ class Checker:
         pen = 0
         core_groups = {(c, self.group[k]) for c, k in cores}
         for a, b in itertools.combinations(self.ids, 2):
-            if d[a, b] <= p["neighbour_km"]:
+            if min(d[a, b], d[b, a]) <= p["neighbour_km"]:
                 # one clash per pair of neighbouring cities both holding a core role in a group
                 for g in set(self.group.values()):
                     if (a, g) in core_groups and (b, g) in core_groups:
@@ -157,7 +163,7 @@ class Checker:
         syn = 0.0
         for k, k2, wgt in self.synergy:
             for c in self.ids:
-                if (c, k) in held and any((c2, k2) in held and d[c, c2] <= p["synergy_km"] for c2 in self.ids):
+                if (c, k) in held and any((c2, k2) in held and min(d[c, c2], d[c2, c]) <= p["synergy_km"] for c2 in self.ids):
                     syn += wgt
         return (sum(self.fit[t] for t in plan) + syn - p["homogeneity_penalty"] * pen
                 - p["change_penalty"] * changes)

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pyomo.environ as pyo
 
 from .inputs import ClusterInputs, Triple
@@ -28,9 +29,13 @@ class ModelParams:
     ----------
     core_distance_km
         D: every near-core role (supplier, manufacturing by default) must be within
-        this distance (km) of a core city of the same cluster. ``None`` = no rule.
+        this distance (km) of a core city of the same cluster, measured from the
+        supporting city to the core (row = supporter, column = core of an asymmetric
+        ``distances_km`` table). ``None`` = no rule.
     neighbour_km
-        Two cities closer than this (km) are neighbours for the anti-homogeneity rule.
+        Two cities within this distance (km) are neighbours for the anti-homogeneity
+        rule; with an asymmetric table, if either direction is within it
+        (``min(d[c,c'], d[c',c])``).
     homogeneity
         ``"penalty"`` (pay ``homogeneity_penalty`` per neighbour pair holding the
         core role in the same cluster group), ``"forbid"`` (no such pair) or ``"off"``.
@@ -38,7 +43,8 @@ class ModelParams:
         Objective units per duplicated neighbour core pair.
     synergy_km
         A cluster placed in city c gains the linkage weight to another cluster if
-        that cluster is placed in a city within this distance of c (0 = same city).
+        that cluster is placed in a city within this distance of c (0 = same city);
+        with an asymmetric table, either direction (``min(d[c,c'], d[c',c])``).
     fit_weight, synergy_weight
         Weights of the fit and synergy terms.
     change_penalty
@@ -132,7 +138,13 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
     # ---- near-core rule, aggregated over the near-core roles of one (city, cluster):
     #      sum_rho z[c,k,rho] <= sum of cores within D. It dominates the per-role rows
     #      (one_role makes the left side at most 1) and needs no big-M.
+    # Distances of an asymmetric table (road km differ by direction) are read so that
+    # the order of the cities never matters: the near-core rule reads D[supporter, core]
+    # (the trip from the supporting city to the core, a directed relation), neighbours
+    # and synergy proximity read Dsym = min(D, D.T) (a symmetric relation between two
+    # places: close if either direction is within the radius).
     D = inp.dist.to_numpy()
+    Dsym = np.minimum(D, D.T)
     pos = {c: i for i, c in enumerate(inp.cities)}
     cores_by_k: dict[str, list[str]] = defaultdict(list)
     for c, k, r in cand:
@@ -146,7 +158,7 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
             if tn:
                 near_roles[c, k] = tn
                 near_set[c, k] = [c2 for c2 in cores_by_k.get(k, []) if c2 != c
-                                  and D[pos[c], pos[c2]] <= par.core_distance_km]
+                                  and D[pos[c], pos[c2]] <= par.core_distance_km]  # D[supporter, core]
     m.NEAR = pyo.Set(initialize=list(near_roles), dimen=2, ordered=True,
                      doc="(city, cluster) with a near-core role candidate")
     roles_txt = " / ".join(inp.near_core_roles)
@@ -174,7 +186,7 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
             cs = sorted(cs, key=lambda c: pos[c])
             for i, a in enumerate(cs):
                 for b in cs[i + 1:]:
-                    if D[pos[a], pos[b]] <= par.neighbour_km:
+                    if Dsym[pos[a], pos[b]] <= par.neighbour_km:
                         pairs.append((a, b, g))
     m.PAIRS = pyo.Set(initialize=pairs, dimen=3, ordered=True, doc="neighbour pairs with a shared core group")
     # "c holds a core role in group g": the core indicator itself when c has one core
@@ -296,7 +308,7 @@ def build_model(inp: ClusterInputs, par: ModelParams) -> pyo.ConcreteModel:
             hosts_by_k[k].append(c)
         for (c, k) in by_ck:
             for k2 in links.get(k, []):
-                near = [c2 for c2 in hosts_by_k.get(k2, []) if D[pos[c], pos[c2]] <= par.synergy_km]
+                near = [c2 for c2 in hosts_by_k.get(k2, []) if Dsym[pos[c], pos[c2]] <= par.synergy_km]
                 if near:
                     syn_idx.append((c, k, k2))
                     syn_near[c, k, k2] = near

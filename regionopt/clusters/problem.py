@@ -39,8 +39,10 @@ class ClusterRoleProblem:
     - ``one_role[c,k]``: ``Σ_ρ z[c,k,ρ] <= 1``;
     - ``city_roles[c]``: ``Σ_{k,ρ} z <= max_roles[c]``; ``city_cores[c]``: ``Σ_k z[c,k,core] <= max_cores[c]``;
     - ``near_core[c,k]``, aggregated over the near-core roles (tighter than one row per role):
-      ``Σ_{ρ near-core} z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``;
-    - ``neighbour_cores[c,c',g]`` for neighbours ``d(c,c') <= neighbour_km``:
+      ``Σ_{ρ near-core} z[c,k,ρ] <= Σ_{c' ≠ c, d(c,c') <= D} z[c',k,core]``, with ``d(c,c')``
+      read from the supporting city c to the core c' (row c, column c' of ``distances_km``);
+    - ``neighbour_cores[c,c',g]`` for neighbours ``min(d(c,c'), d(c',c)) <= neighbour_km``
+      (either direction within the radius):
       ``u[c,g] + u[c',g] - h[c,c',g] <= 1`` (``h`` absent when forbidden), where ``u[c,g]``
       ("c holds a core role in group g") is ``z[c,k,core]`` for a one-cluster group and else a
       variable with ``core_in_group[c,g,k]``: ``u[c,g] >= z[c,k,core]`` for each ``k in g``;
@@ -51,7 +53,8 @@ class ClusterRoleProblem:
     - ``max_change``: ``change_count <= max_changes`` where ``change_count`` counts the
       (city, cluster) pairs whose status differs from the current layout;
     - ``synergy_host[c,k,k']``: ``w <= Σ_ρ z[c,k,ρ]``; ``synergy_near[c,k,k']``:
-      ``w <= Σ_{c': d(c,c') <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is maximised);
+      ``w <= Σ_{c': min(d(c,c'), d(c',c)) <= synergy_km} Σ_ρ z[c',k',ρ]`` (upper bounds only: w is
+      maximised);
     - ``synergy_cap[c,k]`` (same-city synergy, an RLT cut): ``Σ_k' s[k,k'] w[c,k,k'] <= B[c,k] Σ_ρ z[c,k,ρ]``
       with ``B`` the sum of the ``max_roles[c] - 1`` largest weights ``s[k,.]``;
     - ``synergy_envelope[c,k0,i]`` (same-city synergy): for each group Q of clusters linked at c
@@ -61,6 +64,12 @@ class ClusterRoleProblem:
 
     Build with :meth:`from_frames`; :meth:`to_pyomo` gives the model, :meth:`solve`
     a :class:`ClusterRoleResult`.
+
+    Distances may be asymmetric (road km differ by direction); each rule reads them in
+    one fixed way, so the order of the cities in the tables never changes the plan:
+    the near-core rule, a trip from a supporting city to its core, reads
+    ``d[supporter, core]``; neighbour pairs and synergy proximity, relations between
+    two places, read the shorter direction ``min(d[c,c'], d[c',c])``.
     """
 
     inputs: ClusterInputs
@@ -135,7 +144,12 @@ class ClusterRoleProblem:
             Columns ``cluster, other, weight`` (>= 0): gain when ``cluster`` sits in a
             city with ``other`` within ``synergy_km`` km (see :mod:`.linkages`).
         distances_km
-            City x city distances (km); default: great-circle from lat/lon.
+            City x city distances (km), row = from, column = to; default: great-circle
+            from lat/lon. May be asymmetric (road distances): the near-core rule reads
+            ``distances_km.loc[supporter, core]`` (from the supporting city to the core);
+            the neighbour rule (``neighbour_km``) and synergy proximity (``synergy_km``)
+            read ``min(d[c,c'], d[c',c])``: two cities are that close if either
+            direction is. The order of the cities never matters.
         core_distance_km, neighbour_km, homogeneity, homogeneity_penalty, synergy_km,
         fit_weight, synergy_weight, change_penalty, max_changes, min_cores_per_province,
         core_share_tolerance
