@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 
 from regionopt import InfeasibleError
-from regionopt.land import LandQuotaProblem
+from regionopt.land import LandQuotaProblem, random_instance
 
 from .test_land_properties import SETTINGS, instances
 
@@ -93,3 +93,11 @@ def test_gain_is_at_least_price_rent_plus_red_line_share(problem) -> None:
     assert bool(losers) == bool(noted)
     for r in losers:
         assert f"{r} (" in noted[0]
+
+
+def test_binary_projects_note_says_prices_cannot_explain_all_of_a_loss() -> None:
+    """With all-or-nothing projects the duality bound does not hold; the note says so."""
+    res = random_instance(20, 4, seed=2, red_lines=True, binary_projects=True).solve()
+    (note,) = [n for n in res.notes if "worse off than in autarky" in n]
+    assert "all-or-nothing" in note
+    assert (res.regions["gain_10k_cny"] < 0).any()

@@ -235,7 +235,7 @@ class LandQuotaProblem:
         if autarky and rep.status != Status.OPTIMAL:
             notes.append(f"the trade plan stopped {rep.status.value} with gap {rep.mip_gap:.2%}: gains from trade "
                          "may be understated (even negative)")
-        notes.extend(_losing_regions_note(regions, rep.objective))
+        notes.extend(_losing_regions_note(regions, rep.objective, lumpy=self.settings.binary_projects))
         gains = regions.groupby("province")[
             ["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny", "price_rent_10k_cny", "red_line_share_10k_cny"]
         ].sum(min_count=1)
@@ -261,7 +261,7 @@ class LandQuotaProblem:
         )
 
 
-def _losing_regions_note(regions: pd.DataFrame, welfare: float) -> list[str]:
+def _losing_regions_note(regions: pd.DataFrame, welfare: float, *, lumpy: bool = False) -> list[str]:
     """A note naming the regions the plan leaves worse off than autarky, and why.
 
     The plan maximises the regions' total welfare, so it may ask one region to
@@ -286,8 +286,10 @@ def _losing_regions_note(regions: pd.DataFrame, welfare: float) -> list[str]:
         f"{len(losers)} region(s) are worse off than in autarky (gain; price rent; red-line share, 万元): "
         f"{', '.join(parts)}{more}. The plan maximises total welfare: such a region trades some units at a price "
         "off its own shadow price (statutory platform price, contract price, an arc at its bound) or gives up "
-        f"red-line room to others. The total gain, {gain.sum():,.0f} 万元, covers side payments that would leave "
-        "none of them worse off."
+        "red-line room to others"
+        + (", or its all-or-nothing projects differ from autarky's (binary projects: prices cannot fully explain "
+           "a loss)" if lumpy else "")
+        + f". The total gain, {gain.sum():,.0f} 万元, covers side payments that would leave none of them worse off."
     ]
 
 
