@@ -26,6 +26,9 @@ def _print_result(res: object, top: int) -> None:
         print(res.summary().to_string())
         print(f"\n== Largest flows (top {top} of {len(res.flows)})")
         print(res.flows.sort_values("amount", ascending=False).head(top).to_string(index=False))
+        print("price -- bilateral: the pair's contract price, else the market-clearing price (buyer's shadow price net\n"
+              "of the transport it bears; 0 where that only covers transport); within_province: the province's pool\n"
+              "price; platform: the statutory price")
         print("\n== Quota prices: shadow price (value of one more unit) beside the statutory platform price, 万元/unit")
         pr = res.prices.reset_index()
         piv = pr.pivot_table(index="region", columns="ledger", values="shadow_price_10k_cny_per_unit", aggfunc="mean")
@@ -36,6 +39,8 @@ def _print_result(res: object, top: int) -> None:
         print(res.farmland.to_string())
         print("\n== Gains from trade by province, 万元 (welfare with trade minus autarky)")
         print(res.gains.to_string())
+        print("price rent: gained (+) or lost (-) trading at prices off a city's own shadow price; red-line share:\n"
+              "value of the shared red-line room taken (+) or given up (-). Per city: result.regions")
         for n in res.notes:
             print(f"note: {n}")
 
