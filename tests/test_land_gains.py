@@ -10,9 +10,13 @@ prices, arcs at a bound) or by giving up room under a shared red line:
 
 from __future__ import annotations
 
+import dataclasses
+
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given
+from hypothesis import strategies as st
 
 from regionopt import InfeasibleError
 from regionopt.land import LandQuotaProblem, random_instance
@@ -101,3 +105,28 @@ def test_binary_projects_note_says_prices_cannot_explain_all_of_a_loss() -> None
     (note,) = [n for n in res.notes if "worse off than in autarky" in n]
     assert "all-or-nothing" in note
     assert (res.regions["gain_10k_cny"] < 0).any()
+
+
+@SETTINGS
+@given(problem=instances, seed=st.integers(0, 10_000))
+def test_bound_holds_with_contract_prices_and_capped_arcs(problem, seed) -> None:
+    """The same bound when some pairs carry a contract price or a cap on the flow:
+    those units trade off the margin, and the price rent must account for them."""
+    rng = np.random.default_rng(seed)
+    pairs = {}
+    for key, row in problem.inputs.pairs.items():
+        update = {}
+        if rng.random() < 0.4:
+            update["price_10k_cny_per_unit"] = float(rng.uniform(0.0, 60.0 if key[2] == "construction" else 5.0))
+        if rng.random() < 0.4:
+            update["max_amount"] = float(rng.uniform(0.0, 2000.0))
+        pairs[key] = row.model_copy(update=update)
+    varied = LandQuotaProblem(dataclasses.replace(problem.inputs, pairs=pairs))
+    try:
+        res = varied.solve()
+    except InfeasibleError:
+        return
+    reg = res.regions
+    tol = 1e-6 * max(1.0, abs(res.welfare))
+    slack = reg["gain_10k_cny"] - reg["price_rent_10k_cny"] - reg["red_line_share_10k_cny"]
+    assert slack.min() >= -tol, reg
