@@ -77,6 +77,10 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
             return 0.0
         return sum(abs(_dual(duals, red, (p, tt))) for tt in T if tt >= t)
 
+    def crosses_province(s: str, b: str, ch: str) -> bool:
+        """Whether a flow counts as cross-province trade for red lines that follow trade."""
+        return ch == "platform" or (ch == "bilateral" and prov_of[s] != prov_of[b])
+
     def clearing_price(a: tuple[str, str, str], t: int) -> float:
         """Market-clearing price of a bilateral arc without a contract price.
 
@@ -91,7 +95,7 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
         if duals is None:
             return math.nan
         value = lam.get((b, led, t), 0.0)
-        if led == "area" and prov_of[s] != prov_of[b]:
+        if led == "area" and crosses_province(s, b, "bilateral"):
             value += relief(prov_of[b], t)
         return max(0.0, value - m._arc_cost[a])
 
@@ -185,6 +189,14 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     reclamation = pd.DataFrame(rrow, columns=["region", "tier", "period", "reclaimed_mu", "cost_10k_cny"])
 
     # farmland ----------------------------------------------------------------
+    # farmland occupied and area reclaimed per (region, period), mu
+    occupied: dict[tuple[str, int], float] = defaultdict(float)
+    for j, pj in inp.projects.items():
+        occupied[(pj.region, pj.period)] += ledger_need(pj, "area") * _val(m.y[j])
+    reclaimed: dict[tuple[str, int], float] = defaultdict(float)
+    for (reg, tier_id), tier in inp.reserves.items():
+        for t in T:
+            reclaimed[(reg, t)] += tier.area_per_mu * _val(m.g[reg, tier_id, t])
     frow = []
     for p in sorted(inp.provinces):
         rs = [r for r in R if prov_of[r] == p]
@@ -192,8 +204,8 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
         base = prv.farmland_mu if prv.farmland_mu is not None else sum(inp.regions[r].farmland_mu or 0.0 for r in rs)
         occ = rec = 0.0
         for t in T:
-            occ += sum(ledger_need(inp.projects[j], "area") * _val(m.y[j]) for j in inp.projects if inp.projects[j].region in rs and inp.projects[j].period == t)
-            rec += sum(tier.area_per_mu * _val(m.g[r, k, t]) for (r, k), tier in inp.reserves.items() if r in rs)
+            occ += sum(occupied[(r, t)] for r in rs)
+            rec += sum(reclaimed[(r, t)] for r in rs)
             retained = base - occ + rec
             floor = prv.farmland_floor_mu
             eff_floor = floor
@@ -218,8 +230,7 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     at_own_price: dict[str, float] = defaultdict(float)  # own-shadow value of net purchases
 
     def own_value(r: str, other: str, led: str, ch: str, t: int) -> float:
-        cross = ch == "platform" or (ch == "bilateral" and prov_of[other] != prov_of[r])
-        return lam[(r, led, t)] + (relief(prov_of[r], t) if led == "area" and cross else 0.0)
+        return lam[(r, led, t)] + (relief(prov_of[r], t) if led == "area" and crosses_province(r, other, ch) else 0.0)
 
     for s, b, led, ch, t, amt, *_ in flows:
         if b != PLATFORM:
@@ -241,22 +252,16 @@ def read_tables(m: pyo.ConcreteModel, inp: LandInputs, duals: ComponentMap | Non
     # Cumulative farmland change of a region (reclaimed area minus occupied
     # farmland up to t); under red_line_follows_trade its province's red line
     # also counts the area it imports across provinces (bilateral or platform).
-    step: dict[tuple[str, int], float] = defaultdict(float)
-    for j, pj in inp.projects.items():
-        step[(pj.region, pj.period)] -= pj.farmland_mu * _val(m.y[j])
-    for (reg, tier_id), tier in inp.reserves.items():
-        for t in T:
-            step[(reg, t)] += tier.area_per_mu * _val(m.g[reg, tier_id, t])
     change: dict[tuple[str, int], float] = {}
     for r in R:
         acc = 0.0
         for t in T:
-            acc += step[(r, t)]
+            acc += reclaimed[(r, t)] - occupied[(r, t)]
             change[(r, t)] = acc
     traded: dict[tuple[str, int], float] = defaultdict(float)
     if st.red_line_follows_trade:
         for s, b, led, ch, t, amt, *_ in flows:
-            if led != "area" or (ch == "bilateral" and prov_of[s] == prov_of[b]) or ch == "within_province":
+            if led != "area" or not crosses_province(s, b, ch):
                 continue
             for tt in T:
                 if tt >= t:
