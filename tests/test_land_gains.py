@@ -77,19 +77,29 @@ def test_at_market_clearing_prices_nobody_loses() -> None:
     assert not [n for n in res.notes if "worse off" in n]
 
 
+def _solve_and_check_bound(problem: LandQuotaProblem):
+    """Solve; assert gain >= price rent + red-line share for every region (None if infeasible)."""
+    try:
+        res = problem.solve()
+    except InfeasibleError:
+        return None
+    reg = res.regions
+    tol = 1e-6 * max(1.0, abs(res.welfare))
+    slack = reg["gain_10k_cny"] - reg["price_rent_10k_cny"] - reg["red_line_share_10k_cny"]
+    assert slack.min() >= -tol, reg
+    return res
+
+
 @SETTINGS
 @given(problem=instances)
 def test_gain_is_at_least_price_rent_plus_red_line_share(problem) -> None:
     """On random LP instances (platform, bilateral pairs, province red lines that may
     follow trade) every region's gain covers its price rent plus red-line share."""
-    try:
-        res = problem.solve()
-    except InfeasibleError:
+    res = _solve_and_check_bound(problem)
+    if res is None:
         return
     reg = res.regions
     tol = 1e-6 * max(1.0, abs(res.welfare))
-    slack = reg["gain_10k_cny"] - reg["price_rent_10k_cny"] - reg["red_line_share_10k_cny"]
-    assert slack.min() >= -tol, reg
     assert res.gain_from_trade >= -tol
     # the note names exactly the regions that lose
     losers = set(reg.index[reg["gain_10k_cny"] < -tol])
@@ -121,12 +131,4 @@ def test_bound_holds_with_contract_prices_and_capped_arcs(problem, seed) -> None
         if rng.random() < 0.4:
             update["max_amount"] = float(rng.uniform(0.0, 2000.0))
         pairs[key] = row.model_copy(update=update)
-    varied = LandQuotaProblem(dataclasses.replace(problem.inputs, pairs=pairs))
-    try:
-        res = varied.solve()
-    except InfeasibleError:
-        return
-    reg = res.regions
-    tol = 1e-6 * max(1.0, abs(res.welfare))
-    slack = reg["gain_10k_cny"] - reg["price_rent_10k_cny"] - reg["red_line_share_10k_cny"]
-    assert slack.min() >= -tol, reg
+    _solve_and_check_bound(LandQuotaProblem(dataclasses.replace(problem.inputs, pairs=pairs)))
