@@ -1,0 +1,446 @@
+"""The HiGHS adapter: a Pyomo model compiled to arrays, solved by highspy directly.
+
+Why not Pyomo's own HiGHS interface: it captures the process-wide standard
+output around every solve (so two solves in two threads break each other) and
+translates the model one constraint at a time. Here the model is compiled once
+to a row-wise sparse matrix with Pyomo's public ``generate_standard_repn`` (no
+SciPy needed), handed to ``highspy.Highs.passModel`` in one call, solved with the log off unless asked for (nothing
+is captured), and read back by position. Every use of a private or
+version-dependent highspy/Pyomo attribute in regionopt lives in this module
+(see ``tests/test_solve_adapters.py``, pinned to the supported versions).
+
+Thread safety: each solve owns its ``highspy.Highs`` object. HiGHS's task
+scheduler is process-wide; a solve that asks for a thread count resets it, so
+such solves wait until no other solve runs (:class:`_SchedulerGate`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.repn.standard_repn import generate_standard_repn
+
+from ..errors import Conflict, InputError
+from .types import Duals, SolveOptions, SolveReport, Status
+
+__all__ = ["CompiledModel", "check_highs_options", "compile_model", "iis", "new_highs", "solve"]
+
+INF = float(highspy.kHighsInf)
+
+# --------------------------------------------------------------------------- construction
+
+_BANNER_LOCK = threading.Lock()
+_banner_done = False
+
+
+def new_highs(*, log: bool = False) -> highspy.Highs:
+    """A ``highspy.Highs`` with its log off (``log=False``), the banner never shown.
+
+    HiGHS prints its banner at the first construction in a process, before any
+    option can be set. That first construction is done once, with standard
+    output redirected at the file-descriptor level for the few microseconds it
+    takes (under a lock; later constructions print nothing and are not redirected).
+    """
+    global _banner_done
+    if not _banner_done:
+        with _BANNER_LOCK:
+            if not _banner_done:
+                with _quiet_fd(1):
+                    h = highspy.Highs()
+                _banner_done = True
+                h.setOptionValue("output_flag", bool(log))
+                return h
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", bool(log))
+    return h
+
+
+@contextmanager
+def _quiet_fd(fd: int) -> Iterator[None]:
+    try:
+        saved = os.dup(fd)
+    except OSError:  # pragma: no cover - no such descriptor (embedded interpreters)
+        yield
+        return
+    try:
+        import sys
+
+        try:
+            sys.stdout.flush()
+        except Exception:  # pragma: no cover
+            pass
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+            try:
+                yield
+            finally:
+                os.dup2(saved, fd)
+    finally:
+        os.close(saved)
+
+
+class _SchedulerGate:
+    """Readers-writer gate: solves run side by side; a scheduler reset runs alone."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._running = 0
+        self._resetting = False
+        self.threads: int | None = None
+
+    @contextmanager
+    def solve(self, threads: int | None) -> Iterator[None]:
+        reset = threads is not None and threads != self.threads
+        with self._cond:
+            if reset:
+                while self._running or self._resetting:
+                    self._cond.wait()
+                self._resetting = True
+            else:
+                while self._resetting:
+                    self._cond.wait()
+                self._running += 1
+        try:
+            if reset:
+                fn = getattr(highspy.Highs, "resetGlobalScheduler", None)
+                if fn is not None:
+                    try:
+                        fn(True)
+                    except TypeError:  # pragma: no cover - signature differs across versions
+                        fn()
+                self.threads = threads
+            yield
+        finally:
+            with self._cond:
+                if reset:
+                    self._resetting = False
+                else:
+                    self._running -= 1
+                self._cond.notify_all()
+
+
+_GATE = _SchedulerGate()
+
+# --------------------------------------------------------------------------- options
+
+
+def _option_names() -> list[str]:
+    return sorted(n for n in dir(highspy.HighsOptions) if not n.startswith("_"))
+
+
+def check_highs_options(h: highspy.Highs, options: dict[str, Any]) -> None:
+    """Set ``options`` on ``h``; an unknown name or a bad value is an :class:`InputError`.
+
+    The message suggests the nearest option name (``time_limt`` -> ``time_limit``).
+    """
+    for name, value in options.items():
+        status, _ = h.getOptionValue(str(name))
+        if status != highspy.HighsStatus.kOk:
+            near = difflib.get_close_matches(str(name), _option_names(), n=1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise InputError(f"HiGHS has no option {name!r}{hint}", table="solve options", field="options",
+                             value=name)
+        if h.setOptionValue(str(name), value) != highspy.HighsStatus.kOk:
+            raise InputError(f"HiGHS rejects the value {value!r} for option {name!r}", table="solve options",
+                             field="options", value=value)
+
+
+# --------------------------------------------------------------------------- compile
+
+
+@dataclass
+class CompiledModel:
+    """A linear Pyomo model as arrays, with the Pyomo objects of its rows and columns.
+
+    The constraint matrix is row-wise (CSR: ``start``, ``index``, ``value``); row
+    ``i`` is ``row_lo[i] <= A[i] x <= row_hi[i]`` and belongs to constraint
+    ``rows[i]``; column ``j`` is variable ``columns[j]``. Fixed variables are
+    constants (not columns); a ranged constraint is one row. Objective:
+    ``c x + offset``, maximised if ``maximize``. ``infeasible_constants`` lists
+    constraints that reduce to an impossible constant (``0 >= 1``).
+    """
+
+    columns: list[Any]
+    rows: list[Any]
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_lo: np.ndarray
+    row_hi: np.ndarray
+    col_lo: np.ndarray
+    col_hi: np.ndarray
+    integrality: np.ndarray
+    c: np.ndarray
+    offset: float
+    maximize: bool
+    infeasible_constants: list[Any]
+
+    @property
+    def is_mip(self) -> bool:
+        return bool(self.integrality.any())
+
+
+def _bound(x: Any) -> float | None:
+    return None if x is None else float(pyo.value(x))
+
+
+def compile_model(model: pyo.Block) -> CompiledModel:
+    """Compile the active linear part of ``model`` (one active objective) to arrays.
+
+    Uses Pyomo's public ``generate_standard_repn`` on each row (fixed variables
+    become constants). Raises :class:`InputError` for a nonlinear row.
+    """
+    col_of: dict[int, int] = {}
+    cols: list[Any] = []
+
+    def col(v: Any) -> int:
+        j = col_of.get(id(v))
+        if j is None:
+            j = col_of[id(v)] = len(cols)
+            cols.append(v)
+        return j
+
+    objs = list(model.component_data_objects(pyo.Objective, active=True, descend_into=True))
+    if len(objs) != 1:
+        raise InputError(f"model must have exactly one active objective, found {len(objs)}", table="model")
+    obj = objs[0]
+    rep = generate_standard_repn(obj.expr, compute_values=True, quadratic=False)
+    if rep.nonlinear_expr is not None or rep.quadratic_vars:
+        raise InputError(f"objective {obj.name} is not linear", table="model")
+    obj_terms = [(col(v), float(a)) for v, a in zip(rep.linear_vars, rep.linear_coefs, strict=True)]
+    offset = float(pyo.value(rep.constant))
+    rows: list[Any] = []
+    starts = [0]
+    index: list[int] = []
+    value: list[float] = []
+    lo: list[float] = []
+    hi: list[float] = []
+    bad: list[Any] = []
+    for con in model.component_data_objects(pyo.Constraint, active=True, descend_into=True):
+        lb, ub = _bound(con.lower), _bound(con.upper)
+        if lb is None and ub is None:
+            continue
+        rep = generate_standard_repn(con.body, compute_values=True, quadratic=False)
+        if rep.nonlinear_expr is not None or rep.quadratic_vars:
+            raise InputError(f"constraint {con.name} is not linear", table="model")
+        const = float(pyo.value(rep.constant))
+        if not rep.linear_vars:
+            tol = 1e-9 * max(1.0, abs(const))
+            if (lb is not None and const < lb - tol) or (ub is not None and const > ub + tol):
+                bad.append(con)
+            continue
+        rows.append(con)
+        for v, a in zip(rep.linear_vars, rep.linear_coefs, strict=True):
+            index.append(col(v))
+            value.append(float(a))
+        starts.append(len(index))
+        lo.append(-INF if lb is None else lb - const)
+        hi.append(INF if ub is None else ub - const)
+    c = np.zeros(len(cols))
+    for j, a in obj_terms:
+        c[j] += a
+    col_lo = np.array([(-INF if v.lb is None else float(v.lb)) for v in cols], dtype=float)
+    col_hi = np.array([(INF if v.ub is None else float(v.ub)) for v in cols], dtype=float)
+    integ = np.array([bool(v.is_integer() or v.is_binary()) for v in cols], dtype=bool)
+    return CompiledModel(
+        cols, rows, np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
+        np.asarray(value, dtype=float), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float),
+        col_lo, col_hi, integ, c, offset, obj.sense == pyo.maximize, bad,
+    )
+
+
+def load_into_highs(h: highspy.Highs, cm: CompiledModel, *, relax: bool = False) -> None:
+    """Pass the compiled model to ``h`` (integrality dropped if ``relax``)."""
+    lp = highspy.HighsLp()
+    lp.num_col_ = len(cm.columns)
+    lp.num_row_ = len(cm.rows)
+    lp.col_cost_ = cm.c
+    lp.col_lower_ = cm.col_lo
+    lp.col_upper_ = cm.col_hi
+    lp.row_lower_ = cm.row_lo
+    lp.row_upper_ = cm.row_hi
+    lp.offset_ = cm.offset
+    lp.sense_ = highspy.ObjSense.kMaximize if cm.maximize else highspy.ObjSense.kMinimize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.num_col_ = lp.num_col_
+    lp.a_matrix_.num_row_ = lp.num_row_
+    lp.a_matrix_.start_ = cm.start
+    lp.a_matrix_.index_ = cm.index
+    lp.a_matrix_.value_ = cm.value
+    if cm.is_mip and not relax:
+        lp.integrality_ = [highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+                           for f in cm.integrality]
+    status = h.passModel(lp)
+    if status == highspy.HighsStatus.kError:  # pragma: no cover - malformed arrays
+        raise InputError("HiGHS rejected the model (passModel)", table="model")
+
+
+# --------------------------------------------------------------------------- solve
+
+
+def _gap(obj: float, bound: float) -> float:
+    if not (math.isfinite(obj) and math.isfinite(bound)):
+        return math.nan
+    return abs(obj - bound) / max(abs(obj), 1e-9)
+
+
+def _primal_feasible(h: highspy.Highs) -> bool:
+    return int(h.getInfo().primal_solution_status) == int(highspy.SolutionStatus.kSolutionStatusFeasible)
+
+
+def _infeasible_not_unbounded(h: highspy.Highs, cm: CompiledModel) -> bool:
+    """Decide 'infeasible or unbounded' by solving the feasibility problem (zero objective)."""
+    n = len(cm.columns)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    h.setOptionValue("presolve", "off")
+    h.run()
+    return h.getModelStatus() != highspy.HighsModelStatus.kOptimal
+
+
+def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
+    """Solve the model already passed to ``h``; the report's duals are keyed by constraint names."""
+    mip = cm.is_mip
+    if opts.time_limit is not None:
+        h.setOptionValue("time_limit", float(opts.time_limit))
+    if opts.mip_gap is not None:
+        h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
+    if opts.threads is not None:
+        h.setOptionValue("threads", int(opts.threads))
+    check_highs_options(h, dict(opts.options))
+    with _GATE.solve(opts.threads):
+        t0 = time.perf_counter()
+        h.run()
+        secs = time.perf_counter() - t0
+    ms = h.getModelStatus()
+    MS = highspy.HighsModelStatus
+    has_sol = _primal_feasible(h) and ms not in (MS.kInfeasible, MS.kUnbounded, MS.kUnboundedOrInfeasible)
+    if ms == MS.kOptimal and has_sol:
+        status = Status.OPTIMAL
+    elif ms == MS.kInfeasible:
+        status = Status.INFEASIBLE
+    elif ms == MS.kUnboundedOrInfeasible:
+        status = Status.INFEASIBLE if _infeasible_not_unbounded(h, cm) else Status.UNBOUNDED
+        has_sol = False
+    elif ms == MS.kUnbounded:
+        status = Status.UNBOUNDED
+    elif has_sol:
+        status = Status.FEASIBLE
+    elif ms in (MS.kTimeLimit, MS.kIterationLimit, MS.kSolutionLimit, MS.kInterrupt, MS.kObjectiveBound,
+                MS.kObjectiveTarget):
+        status = Status.TIME_LIMIT_NO_SOLUTION
+    else:
+        status = Status.ERROR
+    obj = bound = math.nan
+    duals: Duals | None = None
+    if has_sol:
+        info = h.getInfo()
+        obj = float(info.objective_function_value)
+        if mip:
+            b = float(info.mip_dual_bound)
+            bound = b if math.isfinite(b) and abs(b) < 1e30 else math.nan
+        elif status == Status.OPTIMAL:
+            bound = obj
+        if not mip and status == Status.OPTIMAL and int(info.dual_solution_status) == int(
+                highspy.SolutionStatus.kSolutionStatusFeasible):
+            duals = _duals(cm, np.asarray(h.getSolution().row_dual, dtype=float))
+    gap = 0.0 if (has_sol and not mip and status == Status.OPTIMAL) else _gap(obj, bound)
+    if has_sol and mip and math.isnan(gap):
+        gap = math.inf  # a solution but no proven bound yet
+    if mip and status == Status.FEASIBLE and opts.mip_gap is not None and gap <= opts.mip_gap + 1e-12:
+        status = Status.OPTIMAL
+    return SolveReport(status, obj, bound, gap, secs, "highs", h.modelStatusToString(ms), duals)
+
+
+def _duals(cm: CompiledModel, row_dual: np.ndarray) -> Duals:
+    out: dict[str, dict[Hashable, float]] = {}
+    names: dict[int, str] = {}
+    for con, d in zip(cm.rows, row_dual.tolist(), strict=True):
+        comp = con.parent_component()
+        name = names.get(id(comp))
+        if name is None:
+            name = names[id(comp)] = comp.getname(fully_qualified=True)
+        out.setdefault(name, {})[con.index()] = d
+    return Duals(out)
+
+
+def load_values(h: highspy.Highs, cm: CompiledModel) -> None:
+    """Load HiGHS's primal values into the Pyomo variables."""
+    x = np.asarray(h.getSolution().col_value, dtype=float).tolist()
+    for v, val in zip(cm.columns, x, strict=True):
+        v.set_value(val, skip_validation=True)
+
+
+def solve(model: pyo.Block, opts: SolveOptions) -> SolveReport:
+    """Compile, solve with HiGHS and load the solution into ``model``."""
+    cm = compile_model(model)
+    if cm.infeasible_constants:
+        names = ", ".join(c.name for c in cm.infeasible_constants[:3])
+        return SolveReport(Status.INFEASIBLE, math.nan, math.nan, math.nan, 0.0, "highs",
+                           f"constant row(s) violated: {names}")
+    h = new_highs(log=opts.tee)
+    load_into_highs(h, cm)
+    rep = run(h, cm, opts)
+    if rep.status.has_solution:
+        load_values(h, cm)
+    return rep
+
+
+# --------------------------------------------------------------------------- IIS
+
+Labeler = Callable[[Hashable], str]
+
+
+def iis(model: pyo.Block, describe_row: Callable[[Any], str], describe_bound: Callable[[Any, str], str],
+        ) -> list[Conflict]:
+    """Irreducible infeasible subsystem from HiGHS, mapped back to the model's rules.
+
+    Rows come first, in model order; variable bounds after them (trivial
+    non-negativity bounds last).
+    """
+    cm = compile_model(model)
+    if cm.infeasible_constants:  # rows with no variable left that cannot hold: they are the conflict
+        return [Conflict(describe_row(c), c.parent_component().name, c.index()) for c in cm.infeasible_constants]
+    h = new_highs()
+    load_into_highs(h, cm, relax=True)
+    strategy = getattr(highspy, "IisStrategy", None)
+    h.setOptionValue("iis_strategy", int(strategy.kIisStrategyIrreducible) if strategy is not None else 4)
+    _st, found = h.getIis()
+    if not found.valid_ or (not found.row_index_ and not found.col_index_):
+        return []
+    sides = {2: "lower", 3: "upper", 4: "both"}
+    out: list[Conflict] = []
+    for r, b in zip(found.row_index_, found.row_bound_, strict=False):
+        if int(b) not in sides:
+            continue
+        con = cm.rows[r]
+        out.append(Conflict(describe_row(con), con.parent_component().name, con.index(), sides[int(b)]))
+    bounds: list[tuple[bool, Conflict]] = []
+    for ci, b in zip(found.col_index_, found.col_bound_, strict=False):
+        if int(b) not in sides:
+            continue
+        v = cm.columns[ci]
+        side = sides[int(b)]
+        if side == "both":
+            side = "upper" if v.ub is not None else "lower"
+        trivial = side == "lower" and v.lb is not None and float(v.lb) == 0.0
+        bounds.append((trivial, Conflict(describe_bound(v, side), v.parent_component().name, v.index(), side)))
+    bounds.sort(key=lambda tc: tc[0])
+    return out + [c for _, c in bounds]
+
+
+def pinned_versions() -> dict[str, str]:
+    """Versions this adapter was written and tested against (see the adapter test)."""
+    from importlib.metadata import version
+
+    return {"highspy": version("highspy"), "pyomo": version("pyomo")}
