@@ -7,13 +7,14 @@ these, so scripts can catch them precisely.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "Conflict",
     "InfeasibleError",
     "InputError",
+    "MissingDependencyError",
     "RegionoptError",
     "SolverUnavailableError",
 ]
@@ -107,11 +108,6 @@ class Conflict:
         return f"{self.rule} (must bend by {self.violation:,.4g})"
 
 
-@dataclass
-class _ConflictList:
-    items: list[Conflict] = field(default_factory=list)
-
-
 class InfeasibleError(RegionoptError):
     """The plan's rules cannot all hold at once.
 
@@ -152,3 +148,26 @@ class SolverUnavailableError(RegionoptError, RuntimeError):
         }
         how = hint or hints.get(solver, f"install the solver so that Pyomo's SolverFactory({solver!r}) is available")
         super().__init__(f"solver {solver!r} is not available; install it with: {how}")
+
+
+class MissingDependencyError(RegionoptError, ImportError):
+    """An optional extra needed for this call is not installed.
+
+    The message names the pip command that installs it, e.g.
+    ``pip install "regionopt[excel]"``.
+    """
+
+    def __init__(self, what: str, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(f"{what} needs the optional package {package!r}: pip install \"regionopt[{extra}]\"")
+
+
+def require(module: str, *, extra: str, what: str) -> None:
+    """Import ``module`` or raise :class:`MissingDependencyError` naming the extra that installs it."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise MissingDependencyError(what, extra, module) from None

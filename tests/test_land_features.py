@@ -11,6 +11,7 @@ import pyomo.environ as pyo
 import pytest
 
 import regionopt.land.problem as lpm
+import regionopt.solve.pipeline as pipeline
 from regionopt import Status
 from regionopt.land import LandQuotaProblem, StatutoryPrice, delta_example, random_instance
 from regionopt.solve import SolveOptions, solve_model
@@ -368,11 +369,13 @@ def test_gains_from_trade_warn_when_a_solve_stopped_early(monkeypatch: pytest.Mo
         return dataclasses.replace(rep, status=Status.FEASIBLE, mip_gap=0.05)
 
     monkeypatch.setattr(lpm, "solve_model", stopped)
+    monkeypatch.setattr(pipeline, "solve_model", stopped)
     res = random_instance(6, 2, seed=1).solve()
     assert len(calls) >= 2
     assert any("autarky (no trade) stopped feasible" in n and "overstated" in n for n in res.notes)
     assert any("trade plan stopped feasible" in n and "understated" in n for n in res.notes)
     monkeypatch.setattr(lpm, "solve_model", real)
+    monkeypatch.setattr(pipeline, "solve_model", real)
     clean = random_instance(6, 2, seed=1).solve()
     assert not any("stopped" in n for n in clean.notes)
 
@@ -391,7 +394,8 @@ def test_lp_stopped_before_optimality_has_no_prices(monkeypatch: pytest.MonkeyPa
         return rep
 
     monkeypatch.setattr(lpm, "solve_model", stopped)
-    monkeypatch.setattr(lpm, "resolve_with_integers_fixed", lambda *a, **k: pytest.fail("LP sent to the MIP re-solve"))
+    monkeypatch.setattr(pipeline, "solve_model", stopped)
+    monkeypatch.setattr(pipeline, "resolve_with_integers_fixed", lambda *a, **k: pytest.fail("LP sent to the MIP re-solve"))
     res = random_instance(6, 2, seed=1).solve(autarky=False)
     assert res.status == Status.FEASIBLE
     assert any("prices are not available" in n for n in res.notes)

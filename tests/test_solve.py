@@ -7,8 +7,7 @@ import math
 import pyomo.environ as pyo
 import pytest
 
-import regionopt.clusters.problem as cp
-import regionopt.land.problem as lp
+import regionopt.solve.pipeline as pipeline
 from regionopt import InputError, SolveOptions, SolverUnavailableError, Status
 from regionopt.clusters.synthetic import random_problem
 from regionopt.errors import RegionoptError
@@ -140,8 +139,7 @@ def test_models_answer_no_plan_statuses_alike(status: Status, monkeypatch: pytes
     def fake(model: object, options: object = None) -> SolveReport:
         return SolveReport(status, math.nan, math.nan, math.nan, 0.0, "highs", "fake " + status.value, None)
 
-    monkeypatch.setattr(lp, "solve_model", fake)
-    monkeypatch.setattr(cp, "solve_model", fake)
+    monkeypatch.setattr(pipeline, "solve_model", fake)  # the one solve path of every model
     land = random_instance(6, 2, seed=0)
     clusters = random_problem(12, 3, 5, seed=0)
     if status == Status.TIME_LIMIT_NO_SOLUTION:

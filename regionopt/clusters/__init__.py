@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from .inputs import DEFAULT_ROLES, default_requirements
 from .linkages import backward_forward_linkages, leontief_inverse, synergy_weights
-from .model import ModelParams
 from .problem import ClusterRoleProblem
 from .results import Alternatives, ClusterRoleResult
 from .scoring import entropy_weights, location_quotient, rca, topsis
+from .settings import ClusterSettings, ModelParams
 
 __all__ = [
     "DEFAULT_ROLES",
     "Alternatives",
     "ClusterRoleProblem",
     "ClusterRoleResult",
+    "ClusterSettings",
     "ModelParams",
     "backward_forward_linkages",
     "default_requirements",

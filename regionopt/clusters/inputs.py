@@ -22,6 +22,7 @@ from pydantic import BeforeValidator, Field
 
 from ..datasets import haversine_km
 from ..errors import InputError
+from ..io.excel import TableSpec
 from ..schema import (
     Code,
     FiniteFloat,
@@ -36,8 +37,10 @@ from ..schema import (
 
 __all__ = [
     "DEFAULT_ROLES",
+    "TABLES",
     "ClusterInputs",
     "default_requirements",
+    "roles_from_table",
     "validate_inputs",
 ]
 
@@ -58,61 +61,92 @@ Count = Annotated[int, Field(ge=0)]
 
 
 class CityRow(RowModel):
-    city: Code
-    province: Code
-    lat: Latitude | None = None
-    lon: Longitude | None = None
-    max_roles: OptCount = None
-    max_cores: OptCount = None
-    land_capacity_mu: OptNonNegFloat = None
-    energy_capacity_10k_tce: OptNonNegFloat = None
+    """One city. Index: ``city`` (GB/T 2260 code)."""
+
+    city: Code = Field(description="city code (index)")
+    province: Code = Field(description="province code")
+    lat: Latitude | None = Field(default=None, description="latitude, degrees (GCJ-02); needed without distances_km")
+    lon: Longitude | None = Field(default=None, description="longitude, degrees (GCJ-02); needed without distances_km")
+    max_roles: OptCount = Field(default=None, description="most roles the city may hold over all clusters; empty = "
+                                "no limit")
+    max_cores: OptCount = Field(default=None, description="most clusters the city may be core of; empty = no limit")
+    land_capacity_mu: OptNonNegFloat = Field(default=None, description="land the city can give to roles, mu; "
+                                             "empty = no limit")
+    energy_capacity_10k_tce: OptNonNegFloat = Field(default=None, description="energy the city can give to roles, "
+                                                    "10k tce; empty = no limit")
 
 
 class ClusterRow(RowModel):
-    cluster: Code
-    group: OptCode = None
+    """One cluster. Index: ``cluster`` id."""
+
+    cluster: Code = Field(description="cluster id (index)")
+    group: OptCode = Field(default=None, description="homogeneity group: clusters of one group count together in "
+                           "the neighbour rule; empty = its own group")
 
 
 class FitRow(RowModel):
-    city: Code
-    cluster: Code
-    role: Code
-    score: FiniteFloat
+    """A candidate assignment and its fit score."""
+
+    city: Code = Field(description="city code")
+    cluster: Code = Field(description="cluster id")
+    role: Code = Field(description="role name")
+    score: FiniteFloat = Field(description="fit score, points (objective units)")
 
 
 class RequirementRow(RowModel):
-    cluster: Code
-    role: Code
-    min: Count = 0
-    max: OptCount = None
+    """How many cities a cluster needs in a role."""
+
+    cluster: Code = Field(description="cluster id")
+    role: Code = Field(description="role name")
+    min: Count = Field(default=0, description="at least this many cities")
+    max: OptCount = Field(default=None, description="at most this many cities; empty = no limit")
 
 
 class AssignmentRow(RowModel):
-    city: Code
-    cluster: Code
-    role: OptCode = None
+    """A (city, cluster, role) of the current layout, or a locked / forbidden assignment."""
+
+    city: Code = Field(description="city code")
+    cluster: Code = Field(description="cluster id")
+    role: OptCode = Field(default=None, description="role name; empty = member in an unknown role (current) or "
+                          "every role (forbidden)")
 
 
 class ResourceRow(RowModel):
-    cluster: Code
-    role: Code
-    land_mu: NonNegFloat = 0.0
-    energy_10k_tce: NonNegFloat = 0.0
+    """Land and energy one assignment uses."""
+
+    cluster: Code = Field(description="cluster id")
+    role: Code = Field(description="role name")
+    land_mu: NonNegFloat = Field(default=0.0, description="construction land one assignment uses, mu")
+    energy_10k_tce: NonNegFloat = Field(default=0.0, description="energy one assignment uses, 10k tce")
 
 
 class ProvinceRow(RowModel):
-    province: Code
-    min_cores: OptCount = None
-    max_cores: OptCount = None
-    land_mu: OptNonNegFloat = None
-    energy_10k_tce: OptNonNegFloat = None
-    core_share: OptNonNegFloat = None
+    """Province rules. Index: ``province`` code."""
+
+    province: Code = Field(description="province code (index)")
+    min_cores: OptCount = Field(default=None, description="at least this many core roles in the province")
+    max_cores: OptCount = Field(default=None, description="at most this many core roles in the province")
+    land_mu: OptNonNegFloat = Field(default=None, description="land budget for roles in the province, mu")
+    energy_10k_tce: OptNonNegFloat = Field(default=None, description="energy budget for roles in the province, "
+                                           "10k tce")
+    core_share: OptNonNegFloat = Field(default=None, description="target share of all core roles, in [0, 1]")
 
 
 class SynergyRow(RowModel):
-    cluster: Code
-    other: Code
-    weight: NonNegFloat
+    """A link between two clusters (from input-output linkages)."""
+
+    cluster: Code = Field(description="cluster id")
+    other: Code = Field(description="linked cluster id")
+    weight: NonNegFloat = Field(description="gain when both sit within synergy_km, points")
+
+
+class RoleRow(RowModel):
+    """A role of the chain (Excel ``roles`` sheet)."""
+
+    role: Code = Field(description="role name, in chain order")
+    core: bool = Field(default=False, description="True for the core role (exactly one)")
+    near_core: bool = Field(default=False, description="True if the role must lie within core_distance_km of a "
+                            "core of the same cluster")
 
 
 Triple = tuple[str, str, str]
@@ -152,7 +186,6 @@ class ClusterInputs:
     synergy: dict[tuple[str, str], float]
     dist: pd.DataFrame
     names: dict[str, str] = field(default_factory=dict)
-    params: dict[str, Any] = field(default_factory=dict)
 
     @property
     def provinces(self) -> list[str]:
@@ -256,7 +289,6 @@ def validate_inputs(
     provinces: pd.DataFrame | None = None,
     synergy: pd.DataFrame | None = None,
     distances_km: pd.DataFrame | None = None,
-    params: Mapping[str, Any] | None = None,
 ) -> ClusterInputs:
     """Validate the user's tables and return normalised :class:`ClusterInputs`.
 
@@ -486,5 +518,38 @@ def validate_inputs(
         synergy=syn,
         dist=dist,
         names=names,
-        params=dict(params or {}),
     )
+
+
+#: The model's input tables (Excel template, docs).
+TABLES: dict[str, TableSpec] = {
+    "cities": TableSpec(CityRow, "city", required=True, description="cities, their provinces and capacities"),
+    "clusters": TableSpec(ClusterRow, "cluster", required=True, description="clusters and their groups"),
+    "fit": TableSpec(FitRow, required=True, description="candidate assignments and their fit scores"),
+    "requirements": TableSpec(RequirementRow, description="cities needed per cluster and role"),
+    "roles": TableSpec(RoleRow, description="roles in chain order (default: core, rd, manufacturing, supplier, "
+                       "logistics)"),
+    "current": TableSpec(AssignmentRow, description="the current layout"),
+    "locked": TableSpec(AssignmentRow, description="assignments that must be made"),
+    "forbidden": TableSpec(AssignmentRow, description="assignments that must not be made"),
+    "resource_use": TableSpec(ResourceRow, description="land and energy one assignment uses"),
+    "provinces": TableSpec(ProvinceRow, "province", description="province rules and budgets"),
+    "synergy": TableSpec(SynergyRow, description="links between clusters"),
+    "distances_km": TableSpec(None, description="city x city distances, km (row = from, column = to)"),
+}
+
+
+def roles_from_table(df: pd.DataFrame) -> dict[str, Any]:
+    """``roles``, ``core_role``, ``near_core_roles`` keywords from a ``roles`` table.
+
+    Raises
+    ------
+    InputError
+        Unless exactly one role is marked core.
+    """
+    rows = validate_table(df, RoleRow, "roles", id_fields=("role",))
+    cores = [r.role for r in rows if r.core]
+    if len(cores) != 1:
+        raise InputError(f"exactly one role must be marked core, got {cores}", table="roles", field="core")
+    return {"roles": [r.role for r in rows], "core_role": cores[0],
+            "near_core_roles": [r.role for r in rows if r.near_core]}

@@ -2,25 +2,31 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pyomo.environ as pyo
 
-from ..errors import InfeasibleError, InputError
-from ..solve import SolveOptions, Status, diagnose_infeasibility, raise_solver_failure, solve_model
-from .inputs import DEFAULT_NEAR_CORE_ROLES, DEFAULT_ROLES, ClusterInputs, validate_inputs
-from .model import ModelParams, build_model
+from ..contract import Problem, deprecated_alias, make_settings
+from ..io.excel import TableSpec
+from ..solve import SolveOptions, diagnose_infeasibility, solve_checked
+from .inputs import (
+    DEFAULT_NEAR_CORE_ROLES,
+    DEFAULT_ROLES,
+    TABLES,
+    ClusterInputs,
+    roles_from_table,
+    validate_inputs,
+)
+from .model import ClusterIndex, build
 from .results import ClusterRoleResult
+from .settings import ClusterSettings
 
 __all__ = ["ClusterRoleProblem"]
 
 
-@dataclass
-class ClusterRoleProblem:
+class ClusterRoleProblem(Problem):
     r"""Assign differentiated roles to cities in shared advanced-manufacturing clusters.
 
     Formulation (full page with notation: ``docs/clusters.md``). Sets: cities
@@ -72,11 +78,45 @@ class ClusterRoleProblem:
     two places, read the shorter direction ``min(d[c,c'], d[c',c])``.
     """
 
-    inputs: ClusterInputs
-    params: ModelParams
+    settings_class = ClusterSettings
+    objective_name = "objective"
+    objective_doc = "weighted fit + synergy - homogeneity and change penalties, points"
+    what = "cluster role plan"
+    block_name = "clusters"
+    tables: ClassVar[dict[str, TableSpec]] = TABLES
+
+    def __init__(self, inputs: ClusterInputs, settings: ClusterSettings | Mapping[str, Any] | None = None) -> None:
+        self.inputs = inputs
+        self._settings: ClusterSettings = make_settings(ClusterSettings, settings)
+        self._index: ClusterIndex | None = None
+
+    @property
+    def settings(self) -> ClusterSettings:
+        """The model's :class:`ClusterSettings`."""
+        return self._settings
+
+    @property
+    def params(self) -> ClusterSettings:
+        """Deprecated name of :attr:`settings`."""
+        return self._settings
+
+    @property
+    def index(self) -> ClusterIndex:
+        """Candidates grouped for the constraint families (computed once)."""
+        if self._index is None:
+            self._index = ClusterIndex.of(self.inputs)
+        return self._index
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"inputs": self.inputs, "_settings": self._settings, "_index": None}
+
+    def _size_text(self) -> str:
+        inp = self.inputs
+        return (f"{len(inp.cities)} cities, {len(inp.clusters)} clusters, {len(inp.roles)} roles, "
+                f"{len(inp.fit)} candidates")
 
     @classmethod
-    def from_frames(
+    def from_frames(  # type: ignore[override]
         cls,
         *,
         cities: pd.DataFrame,
@@ -93,17 +133,8 @@ class ClusterRoleProblem:
         provinces: pd.DataFrame | None = None,
         synergy: pd.DataFrame | None = None,
         distances_km: pd.DataFrame | None = None,
-        core_distance_km: float | None = 150.0,
-        neighbour_km: float = 60.0,
-        homogeneity: str = "penalty",
-        homogeneity_penalty: float = 1.0,
-        synergy_km: float = 0.0,
-        fit_weight: float = 1.0,
-        synergy_weight: float = 1.0,
-        change_penalty: float = 0.0,
-        max_changes: int | None = None,
-        min_cores_per_province: int = 0,
-        core_share_tolerance: float = 1.0,
+        settings: ClusterSettings | Mapping[str, Any] | None = None,
+        **setting_values: Any,
     ) -> ClusterRoleProblem:
         """Build a problem from tables.
 
@@ -150,68 +181,56 @@ class ClusterRoleProblem:
             the neighbour rule (``neighbour_km``) and synergy proximity (``synergy_km``)
             read ``min(d[c,c'], d[c',c])``: two cities are that close if either
             direction is. The order of the cities never matters.
-        core_distance_km, neighbour_km, homogeneity, homogeneity_penalty, synergy_km,
-        fit_weight, synergy_weight, change_penalty, max_changes, min_cores_per_province,
-        core_share_tolerance
-            See :class:`~regionopt.clusters.model.ModelParams`.
+        settings
+            :class:`ClusterSettings` or a mapping of its fields.
+        **setting_values
+            Settings given one by one (``core_distance_km=100``, ``homogeneity="forbid"``...);
+            they override ``settings``.
 
         Raises
         ------
         InputError
             Naming the table, row and field of bad input.
         """
-        par = ModelParams(
-            core_distance_km=core_distance_km,
-            neighbour_km=neighbour_km,
-            homogeneity=homogeneity,
-            homogeneity_penalty=homogeneity_penalty,
-            synergy_km=synergy_km,
-            fit_weight=fit_weight,
-            synergy_weight=synergy_weight,
-            change_penalty=change_penalty,
-            max_changes=max_changes,
-            min_cores_per_province=min_cores_per_province,
-            core_share_tolerance=core_share_tolerance,
-        )
-        _check_params(par)
+        st = make_settings(ClusterSettings, settings, **setting_values)
         inp = validate_inputs(
             cities=cities, clusters=clusters, fit=fit, requirements=requirements, roles=roles,
             core_role=core_role, near_core_roles=near_core_roles, current=current, locked=locked,
             forbidden=forbidden, resource_use=resource_use, provinces=provinces, synergy=synergy,
             distances_km=distances_km,
         )
-        return cls(inp, par)
+        return cls(inp, st)
+
+    @classmethod
+    def _workbook_keywords(cls, frames: dict[str, Any]) -> dict[str, Any]:
+        """The optional ``roles`` sheet (``role, core, near_core``) becomes the role keywords."""
+        kw = dict(frames)
+        roles = kw.pop("roles", None)
+        if roles is not None and len(roles):
+            kw.update(roles_from_table(roles))
+        return kw
+
+    def with_settings(self, **changes: Any) -> ClusterRoleProblem:
+        """A copy with some :class:`ClusterSettings` changed (same tables)."""
+        return ClusterRoleProblem(self.inputs, make_settings(ClusterSettings, self._settings, **changes))
 
     def with_params(self, **changes: Any) -> ClusterRoleProblem:
-        """A copy with some :class:`ModelParams` changed (same tables)."""
-        par = replace(self.params, **changes)
-        _check_params(par)
-        return ClusterRoleProblem(self.inputs, par)
+        """Deprecated alias of :meth:`with_settings` (removed in the next release)."""
+        deprecated_alias("with_settings", "with_params")
+        return self.with_settings(**changes)
 
-    def label(self, key: Any) -> str:
-        """User wording of a city/cluster id, e.g. ``"Hefei (340100)"``."""
-        return self.inputs.label(key)
+    def build(self, block: pyo.Block) -> Any:
+        """Add the cluster model's sets, variables and constraint families to ``block``; return the objective."""
+        return build(block, self.inputs, self._settings, self.index)
 
-    def to_pyomo(self) -> pyo.ConcreteModel:
-        """The Pyomo model (component names as on ``docs/clusters.md``)."""
-        return build_model(self.inputs, self.params)
-
-    def solve(
-        self,
-        solver: str = "highs",
-        time_limit: float | None = None,
-        mip_gap: float | None = None,
-        threads: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        *,
-        tee: bool = False,
-    ) -> ClusterRoleResult:
+    def solve(self, options: SolveOptions | Mapping[str, Any] | None = None, **overrides: Any) -> ClusterRoleResult:
         """Solve and return the plan.
 
-        A time limit returns the incumbent with status ``FEASIBLE`` and its gap;
-        if the limit ends before any plan is found, the result has status
-        ``TIME_LIMIT_NO_SOLUTION``, an empty plan and a NaN objective (as in
-        :meth:`regionopt.LandQuotaProblem.solve`).
+        ``overrides``: ``solver`` (default ``"highs"``), ``time_limit`` (s),
+        ``mip_gap``, ``threads``, ``tee``. A time limit returns the incumbent
+        with status ``FEASIBLE`` and its gap; if the limit ends before any plan
+        is found, the result has status ``TIME_LIMIT_NO_SOLUTION``, an empty plan
+        and a NaN objective (as in :meth:`regionopt.LandQuotaProblem.solve`).
 
         Raises
         ------
@@ -220,17 +239,13 @@ class ClusterRoleProblem:
         RegionoptError
             If the solver failed (error, unbounded).
         """
-        opts = SolveOptions(solver=solver, time_limit=time_limit, mip_gap=mip_gap, threads=threads,
-                            options=dict(options or {}), tee=tee)
+        return super().solve(options, **overrides)
+
+    def _solve(self, options: SolveOptions, **_: Any) -> ClusterRoleResult:
         m = self.to_pyomo()
-        rep = solve_model(m, opts)
-        if rep.status == Status.INFEASIBLE:
-            method, conflicts = diagnose_infeasibility(
-                m, self.label, options=replace(opts, solver="highs"), bendable=_bendable
-            )
-            raise InfeasibleError("cluster role plan: the rules cannot all hold", conflicts, method)
-        raise_solver_failure(rep, "cluster role plan")
-        return ClusterRoleResult(self, m, rep, opts)
+        solved = solve_checked(m, options, what=self.what, label=self.label, bendable=_bendable,
+                               weight=_weight)
+        return ClusterRoleResult.read(self, solved.report, solved.solution, options)
 
     def diagnose(self, options: SolveOptions | None = None) -> pd.DataFrame:
         """Elastic diagnosis: the rules that must bend, and by how much.
@@ -243,29 +258,13 @@ class ClusterRoleProblem:
             empty if the model is feasible.
         """
         m = self.to_pyomo()
-        _method, conflicts = diagnose_infeasibility(m, self.label, options=options, method="elastic", bendable=_bendable)
+        _method, conflicts = diagnose_infeasibility(m, self.label, options=options, method="elastic",
+                                                    bendable=_bendable, weight=_weight)
         return pd.DataFrame(
             [{"rule": c.rule, "component": c.component, "index": c.index, "side": c.side,
               "violation": c.violation} for c in conflicts],
             columns=["rule", "component", "index", "side", "violation"],
         )
-
-
-def _check_params(par: ModelParams) -> None:
-    t = "parameters"
-    if par.homogeneity not in ("penalty", "forbid", "off"):
-        raise InputError("must be 'penalty', 'forbid' or 'off'", table=t, field="homogeneity", value=par.homogeneity)
-    for name in ("neighbour_km", "synergy_km", "homogeneity_penalty", "change_penalty", "core_share_tolerance",
-                 "fit_weight", "synergy_weight"):
-        v = getattr(par, name)
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-            raise InputError("must be a finite number >= 0", table=t, field=name, value=v)
-    if par.core_distance_km is not None and not (math.isfinite(par.core_distance_km) and par.core_distance_km >= 0):
-        raise InputError("must be >= 0 km or None", table=t, field="core_distance_km", value=par.core_distance_km)
-    if par.max_changes is not None and (par.max_changes < 0 or par.max_changes != int(par.max_changes)):
-        raise InputError("must be a whole number >= 0", table=t, field="max_changes", value=par.max_changes)
-    if par.min_cores_per_province < 0:
-        raise InputError("must be >= 0", table=t, field="min_cores_per_province", value=par.min_cores_per_province)
 
 
 #: Rows that only link variables (or state that a city holds one role per
@@ -275,4 +274,9 @@ STRUCTURAL_ROWS = frozenset({"one_role", "synergy_host", "synergy_near", "synerg
 
 
 def _bendable(con: Any) -> bool:
-    return con.parent_component().name not in STRUCTURAL_ROWS
+    return con.parent_component().local_name not in STRUCTURAL_ROWS
+
+
+def _weight(con: Any) -> float:
+    """Cost of bending a rule by one of its units: 1 everywhere (cities, cores, changes, mu, 10k tce)."""
+    return 1.0

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.modeling import unique_component_name
 
+from ..contract import Result
 from ..errors import RegionoptError
-from ..solve import SolveOptions, SolveReport, Status, solve_model
+from ..solve import Solution, SolveOptions, SolveReport, Status, extract_solution, solve_model
 
 if TYPE_CHECKING:
     from .problem import ClusterRoleProblem
@@ -18,50 +20,61 @@ if TYPE_CHECKING:
 __all__ = ["Alternatives", "ClusterRoleResult"]
 
 
-def _plan_from_model(m: pyo.ConcreteModel) -> list[tuple[str, str, str]]:
-    return [t for t in m.Z if (m.z[t].value or 0.0) > 0.5]
+def _plan_from_solution(sol: Solution) -> list[tuple[str, str, str]]:
+    z = sol.var("z")
+    return [t for t, v in z.items() if (v or 0.0) > 0.5]  # type: ignore[misc]
 
 
-#: Rows added by the what-ifs below; never part of the planning problem itself.
-_WHATIF_ROWS = ("no_good", "drop_one")
+@dataclass(kw_only=True, repr=False)
+class ClusterRoleResult(Result):
+    """A solved cluster-role plan: tables keyed by city, cluster and role names.
 
-
-def _plain_clone(m: pyo.ConcreteModel) -> pyo.ConcreteModel:
-    """A copy of ``m`` (values included) without the rows added by :meth:`alternatives` or
-    :meth:`sensitivity`, so that a plan's what-ifs see the planning rules only."""
-    c = m.clone()
-    for name in _WHATIF_ROWS:
-        if hasattr(c, name):
-            c.del_component(name)
-    return c
-
-
-@dataclass
-class ClusterRoleResult:
-    """A solved cluster-role plan.
+    Holds no Pyomo object (it pickles); :meth:`alternatives` and
+    :meth:`sensitivity` rebuild the model from :attr:`problem`.
 
     Attributes
     ----------
     problem
         The :class:`ClusterRoleProblem` solved.
-    model
-        The solved Pyomo model (values loaded).
+    plan
+        The assignments (city, cluster, role) of the plan.
     report
         :class:`regionopt.SolveReport` (status, objective, bound, gap, seconds).
+    options
+        The solve options (re-used by the what-ifs).
     rank, objective_loss
         For plans from :meth:`alternatives`: 0 for the optimum, and the objective
         given up against it.
     """
 
     problem: ClusterRoleProblem
-    model: pyo.ConcreteModel
-    report: SolveReport
+    plan: list[tuple[str, str, str]] = field(default_factory=list)
     options: SolveOptions = field(default_factory=SolveOptions)
+    term_values: dict[str, float] = field(default_factory=dict)
     rank: int = 0
     objective_loss: float = 0.0
 
-    def __post_init__(self) -> None:
-        self.plan: list[tuple[str, str, str]] = _plan_from_model(self.model) if self.has_plan else []
+    title: ClassVar[str] = "cluster role plan"
+
+    @classmethod
+    def read(cls, problem: ClusterRoleProblem, report: SolveReport, sol: Solution | None,
+             options: SolveOptions, *, rank: int = 0, objective_loss: float = 0.0) -> ClusterRoleResult:
+        """The result of one solve (``sol`` scoped to the cluster block; ``None`` without a plan)."""
+        plan = _plan_from_solution(sol) if sol is not None and report.status.has_solution else []
+        terms: dict[str, float] = {}
+        if sol is not None and report.status.has_solution:
+            inp = problem.inputs
+            terms["fit"] = float(sum(inp.fit[t] for t in plan))
+            w = sol.var("w")
+            terms["synergy"] = float(sum(inp.synergy[key[1], key[2]] * v for key, v in w.items()))  # type: ignore[index]
+            h = sol.var("h")
+            terms["homogeneity"] = float(sum(h.values())) if problem.settings.homogeneity == "penalty" else 0.0
+            terms["changes"] = float(_change_count(problem, plan))
+        return cls(status=report.status, objective=report.objective, mip_gap=report.mip_gap, report=report,
+                   notes=[] if report.status.has_solution else
+                   [f"no solution: solver status {report.status.value} ({report.termination})"],
+                   problem=problem, plan=plan, options=options, term_values=terms, rank=rank,
+                   objective_loss=objective_loss)
 
     @property
     def has_plan(self) -> bool:
@@ -73,21 +86,11 @@ class ClusterRoleResult:
             raise RegionoptError(f"{what}: no plan was found ({self.report.status.value}); "
                                  "raise the time limit or relax the rules")
 
-    # ------------------------------------------------------------------ status
-    @property
-    def status(self) -> Status:
-        """:class:`regionopt.Status` (``OPTIMAL`` within the gap, ``FEASIBLE`` at a limit)."""
-        return self.report.status
-
-    @property
-    def mip_gap(self) -> float:
-        """Relative gap between the plan and the best bound."""
-        return self.report.mip_gap
-
-    @property
-    def objective(self) -> float:
-        """Objective value of the plan (weighted fit + synergy - penalties)."""
-        return self.report.objective
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by sheet name (as written by :meth:`to_excel`)."""
+        return {"assignments": self.assignments, "role_matrix": self.role_matrix,
+                "province_summary": self.province_summary, "dropped": self.dropped,
+                "objective_terms": self.objective_terms.to_frame()}
 
     # ------------------------------------------------------------------ tables
     @property
@@ -164,14 +167,15 @@ class ClusterRoleResult:
 
         All NaN when no plan was found.
         """
-        m, par = self.model, self.problem.params
+        par = self.problem.settings
         if not self.has_plan:
             return pd.Series(math.nan, index=["fit", "synergy", "homogeneity_penalty", "change_penalty", "total"],
                              name="objective")
-        fit = par.fit_weight * float(pyo.value(m.fit_term))
-        syn = par.synergy_weight * float(pyo.value(m.synergy_term))
-        hom = -par.homogeneity_penalty * float(pyo.value(m.homogeneity_term))
-        chg = -par.change_penalty * float(pyo.value(m.change_count))
+        t = self.term_values
+        fit = par.fit_weight * t["fit"]
+        syn = par.synergy_weight * t["synergy"]
+        hom = -par.homogeneity_penalty * t["homogeneity"]
+        chg = -par.change_penalty * t["changes"]
         return pd.Series({"fit": fit, "synergy": syn, "homogeneity_penalty": hom, "change_penalty": chg,
                           "total": fit + syn + hom + chg}, name="objective")
 
@@ -179,14 +183,14 @@ class ClusterRoleResult:
     def changes(self) -> int:
         """Number of (city, cluster) pairs whose status differs from the current layout."""
         self._require_plan("changes")
-        return round(float(pyo.value(self.model.change_count)))
+        return round(self.term_values["changes"])
 
-    def summary(self) -> pd.Series:
-        """Status, objective, bound, gap and solve time in one row."""
+    def summary(self) -> pd.DataFrame:
+        """Status, objective, bound, gap, solve time, assignments and changes, as a one-column table."""
         d = self.report.as_dict()
         d["assignments"] = len(self.plan)
         d["changes"] = self.changes if self.has_plan else math.nan
-        return pd.Series(d)
+        return pd.DataFrame({"value": pd.Series(d, dtype=object)})
 
     # ------------------------------------------------------------------ what-ifs
     def _exact_options(self) -> SolveOptions:
@@ -200,6 +204,7 @@ class ClusterRoleResult:
         Plan ``i`` is the best plan different (in at least one assignment) from
         plans ``0..i-1``; plan 0 is this one. The cut for a plan with assignment
         set \\(S\\) is \\(\\sum_{a\\in S}(1-z_a) + \\sum_{a\\notin S} z_a \\ge 1\\).
+        The model is rebuilt from :attr:`problem`.
 
         Parameters
         ----------
@@ -220,21 +225,21 @@ class ClusterRoleResult:
         """
         self._require_plan("alternatives")
         opts = options or self._exact_options()
-        m = _plain_clone(self.model)
-        m.no_good = pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan")
+        m = self.problem.to_pyomo()
+        name = unique_component_name(m, "no_good")
+        m.add_component(name, pyo.ConstraintList(doc="no-good cuts: differ from an earlier plan"))
+        cuts = m.component(name)
         plans: list[ClusterRoleResult] = [self]
         best = self.objective
         for i in range(1, max(k, 1)):
-            prev = plans[-1].plan
-            held = set(prev)
-            m.no_good.add(pyo.quicksum(1 - m.z[t] for t in held) + pyo.quicksum(m.z[t] for t in m.Z if t not in held) >= 1)
+            held = set(plans[-1].plan)
+            cuts.add(pyo.quicksum(1 - m.z[t] for t in held) + pyo.quicksum(m.z[t] for t in m.Z if t not in held) >= 1)
             rep = solve_model(m, opts)
             if not rep.status.has_solution:
                 break
-            # the plan's own model keeps the rules, not the cuts: its sensitivity() and
-            # alternatives() must be free to return to the earlier plans
-            snap = _plain_clone(m)
-            plans.append(ClusterRoleResult(self.problem, snap, rep, opts, rank=i, objective_loss=best - rep.objective))
+            sol = extract_solution(m)
+            plans.append(ClusterRoleResult.read(self.problem, rep, sol, opts, rank=i,
+                                                objective_loss=best - rep.objective))
         top = max(p.objective for p in plans)
         tol = 1e-9 * max(1.0, abs(top))
         exact = all(p.status == Status.OPTIMAL for p in plans) and top <= best + tol
@@ -248,10 +253,11 @@ class ClusterRoleResult:
     def sensitivity(self, *, options: SolveOptions | None = None) -> pd.DataFrame:
         """Drop-one value of each city to each cluster it takes part in.
 
-        For every assignment (c, k, ρ) of the plan, the model is re-solved with c
-        barred from cluster k; the value is the objective lost. ``inf`` with status
-        ``"infeasible"`` means the plan cannot do without c in k (a locked role, a
-        minimum count, ...). Pairs not in the plan have value 0 and are not listed.
+        For every assignment (c, k, ρ) of the plan, the model (rebuilt from
+        :attr:`problem`) is re-solved with c barred from cluster k; the value is
+        the objective lost. ``inf`` with status ``"infeasible"`` means the plan
+        cannot do without c in k (a locked role, a minimum count, ...). Pairs not
+        in the plan have value 0 and are not listed.
 
         Returns
         -------
@@ -265,13 +271,14 @@ class ClusterRoleResult:
         self._require_plan("sensitivity")
         opts = options or self._exact_options()
         inp = self.problem.inputs
-        m = _plain_clone(self.model)
+        m = self.problem.to_pyomo()
+        by_ck = self.problem.index.by_ck
+        name = unique_component_name(m, "drop_one")
         rows = []
         for c, k, r in self.plan:
-            ts = m._by_ck[c, k]
-            m.drop_one = pyo.Constraint(expr=pyo.quicksum(m.z[t] for t in ts) <= 0)
+            m.add_component(name, pyo.Constraint(expr=pyo.quicksum(m.z[t] for t in by_ck[c, k]) <= 0))
             rep = solve_model(m, opts)
-            m.del_component(m.drop_one)
+            m.del_component(name)
             if rep.status.has_solution:
                 val, obj = self.objective - rep.objective, rep.objective
             elif rep.status == Status.INFEASIBLE:
@@ -283,6 +290,19 @@ class ClusterRoleResult:
         cols = ["city", "city_name", "cluster", "role", "objective_without", "value", "status"]
         df = pd.DataFrame(rows, columns=cols)
         return df.sort_values("value", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def _change_count(problem: ClusterRoleProblem, plan: list[tuple[str, str, str]]) -> int:
+    """(city, cluster) pairs whose status differs from the current layout (as the model's change_count)."""
+    inp = problem.inputs
+    held = {(c, k): r for c, k, r in plan}
+    n = 0
+    for (c, k), r0 in inp.current.items():
+        r = held.get((c, k))
+        if r is None or (r0 is not None and r != r0):
+            n += 1
+    n += sum(1 for ck in held if ck not in inp.current)
+    return n
 
 
 @dataclass

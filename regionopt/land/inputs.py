@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
+from ..io.excel import TableSpec
 from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowModel, validate_table
 from .pricing import FARMLAND_LEDGERS, LEDGERS, VERIFIED_COEFFICIENTS, StatutoryPrice
 
@@ -162,39 +163,63 @@ class LandSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    within_province: bool = True
-    bilateral: bool = True
-    platform: bool = True
-    intra_cost_10k_cny_per_unit: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    transport_cost_10k_cny_per_unit_km: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    platform_payout_coefficient: float = Field(default=1.0, ge=0, allow_inf_nan=False)
-    national_floor_mu: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    red_line_follows_trade: bool = False
-    binary_projects: bool = False
-    banking: bool = True
-    yibu_dingzhan: bool = False
-    per_capita_spread_cap: float | None = Field(default=None, ge=0, allow_inf_nan=False)
-    spread_penalty_10k_cny: float = Field(default=0.0, ge=0, allow_inf_nan=False)
-    gini_cap: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    gini_max_regions: int = Field(default=60, ge=2)
-    statutory: StatutoryPrice = StatutoryPrice()
+    within_province: bool = Field(default=True, description="open the within-province adjustment channel (省内调剂)")
+    bilateral: bool = Field(default=True, description="open bilateral trade on the allowed pairs (跨省域调剂); "
+                            "only pairs listed in the pairs table may trade")
+    platform: bool = Field(default=True, description="open the national coordination platform (国家统筹) at "
+                           "the statutory price; a province with an empty platform_coefficient may only sell")
+    intra_cost_10k_cny_per_unit: float = Field(default=0.0, ge=0, allow_inf_nan=False,
+                                               description="transaction cost of a within-province adjustment, "
+                                               "万元 per unit")
+    transport_cost_10k_cny_per_unit_km: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False,
+        description="distance-dependent cost of a bilateral trade, 万元 per unit per km (needs distances_km)")
+    platform_payout_coefficient: float = Field(
+        default=1.0, ge=0, allow_inf_nan=False,
+        description="the platform pays sellers the statutory unit price times this coefficient; ASSUMPTION (no "
+        "source gives the payout): 1.0, the lowest verified tier")
+    national_floor_mu: float | None = Field(default=None, ge=0, allow_inf_nan=False,
+                                            description="national (all provinces) farmland red line, mu; empty = none")
+    red_line_follows_trade: bool = Field(
+        default=False, description="a province's red line rises by its net cross-province export of farmland area "
+        "and falls by its net import (modelling choice)")
+    binary_projects: bool = Field(default=False, description="projects are realised in full or not at all (MIP)")
+    banking: bool = Field(default=True, description="unused quota carries to the next period (multi-period runs)")
+    yibu_dingzhan: bool = Field(
+        default=False, description="以补定占: farmland occupied in a province in period t+1 is at most its net "
+        "farmland increase in period t (prior_added_mu in period 1)")
+    per_capita_spread_cap: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False,
+        description="cap on max - min realised project land per capita across regions, mu per 10,000 persons; "
+        "empty = none")
+    spread_penalty_10k_cny: float = Field(
+        default=0.0, ge=0, allow_inf_nan=False,
+        description="equity penalty in the objective, 万元 per unit of per-capita spread (mu per 10,000 persons)")
+    gini_cap: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False,
+                                   description="cap on the Gini coefficient of realised land per capita (O(n²) "
+                                   "rows); empty = none")
+    gini_max_regions: int = Field(default=60, ge=2, description="largest number of regions for which a Gini cap "
+                                  "is built (its rows grow as n²)")
+    statutory: StatutoryPrice = Field(default=StatutoryPrice(), description="statutory price parameters: "
+                                      "base 10 万元/亩, paddy base 20 万元/亩, capacity 2 万元 per 100 kg")
 
     def autarky(self) -> LandSettings:
         """The same settings with every trading channel closed."""
         return self.model_copy(update={"within_province": False, "bilateral": False, "platform": False})
 
 
-#: Table name -> (row schema, index field or None). Used by the Excel template.
-TABLES: dict[str, tuple[type[RowModel], str | None]] = {
-    "regions": (RegionRow, "region"),
-    "provinces": (ProvinceRow, "province"),
-    "allocations": (AllocationRow, None),
-    "projects": (ProjectRow, "project"),
-    "reserves": (ReserveRow, None),
-    "pairs": (PairRow, None),
-    "export_caps": (ExportCapRow, None),
+#: The model's input tables: row schema, index field, required or not (Excel template, docs).
+TABLES: dict[str, TableSpec] = {
+    "regions": TableSpec(RegionRow, "region", required=True, description="regions (cities or counties)"),
+    "provinces": TableSpec(ProvinceRow, "province", description="provinces: farmland, red lines, platform tier"),
+    "allocations": TableSpec(AllocationRow, description="quota held at the start of a period"),
+    "projects": TableSpec(ProjectRow, "project", required=True, description="projects competing for quota"),
+    "reserves": TableSpec(ReserveRow, description="reclamation reserve tiers"),
+    "pairs": TableSpec(PairRow, description="allowed (or forbidden) bilateral trading pairs"),
+    "export_caps": TableSpec(ExportCapRow, description="caps on what a seller exports"),
+    "distances_km": TableSpec(None, description="region x region distances, km (row = from, column = to)"),
 }
-REQUIRED_TABLES = ("regions", "projects")
+REQUIRED_TABLES = tuple(k for k, v in TABLES.items() if v.required)
 
 
 def _ledger_ok(ledger: str | None, table: str, row: Any) -> None:
@@ -391,16 +416,9 @@ def make_settings(settings: LandSettings | Mapping[str, Any] | None) -> LandSett
     InputError
         Naming table ``settings`` and the field of a bad value.
     """
-    if settings is None:
-        return LandSettings()
-    if isinstance(settings, LandSettings):
-        return settings
-    try:
-        return LandSettings(**dict(settings))
-    except ValidationError as exc:
-        e = exc.errors()[0]
-        fld = ".".join(str(x) for x in e.get("loc", ()))
-        raise InputError(f"{e.get('msg')} (got {e.get('input')!r})", table="settings", field=fld or None) from None
+    from ..contract import make_settings as _make
+
+    return _make(LandSettings, settings)
 
 
 def check_settings(inp: LandInputs) -> None:

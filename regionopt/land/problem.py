@@ -1,36 +1,38 @@
-"""The land-quota problem: constructors, Pyomo model, solve."""
+"""The land-quota problem: constructors, model, solve."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
 from collections.abc import Mapping
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pandas as pd
 import pyomo.environ as pyo
+from pyomo.common.modeling import unique_component_name
 
-from ..errors import InfeasibleError
+from ..contract import Problem, make_settings
+from ..io.excel import TableSpec
 from ..solve import (
+    Solution,
+    Solved,
     SolveOptions,
     SolveReport,
     Status,
-    diagnose_infeasibility,
-    is_mip,
-    raise_solver_failure,
-    resolve_with_integers_fixed,
+    extract_solution,
+    solve_checked,
     solve_model,
 )
-from .inputs import LandInputs, LandSettings, build_inputs, check_settings, make_settings
-from .model import build_model
-from .readback import read_tables, red_line_share
+from .index import LandIndex
+from .inputs import TABLES, LandInputs, LandSettings, build_inputs, check_settings
+from .model import build
+from .readback import LandTables, read_tables, red_line_share
 from .results import LandQuotaResult
 
 __all__ = ["LandQuotaProblem"]
 
 
-class LandQuotaProblem:
+class LandQuotaProblem(Problem):
     r"""Cross-province land-quota allocation and trading (土地指标跨省域调剂).
 
     Regions hold construction-land quota and supplementary-farmland indicators
@@ -51,18 +53,29 @@ class LandQuotaProblem:
     farmland red lines (province, region, national), export caps, purchase-share
     caps, buyer budgets, the minimum development guarantee, per-capita spread
     and Gini caps, banking and 以补定占 in multi-period runs. The full
-    formulation, with these component names, is on ``docs/land.md``.
+    formulation, with these component names, is on ``docs/land.md``; each
+    constraint family is one ``define_*`` function of :mod:`regionopt.land.model`.
 
     Build it with :meth:`from_frames` or :meth:`from_excel`; the worked Delta
     instance is :func:`regionopt.land.delta_example`.
     """
 
+    settings_class = LandSettings
+    objective_name = "welfare"
+    objective_doc = "regional welfare (minus the optional equity penalty), 万元"
+    what = "the land-quota plan"
+    block_name = "land"
+    #: The model's input tables (Excel template, docs).
+    tables: ClassVar[dict[str, TableSpec]] = TABLES
+    _solve_keywords = ("autarky",)
+
     def __init__(self, inputs: LandInputs) -> None:
         self.inputs = inputs
+        self._index: LandIndex | None = None
 
     # ------------------------------------------------------------------ constructors
     @classmethod
-    def from_frames(
+    def from_frames(  # type: ignore[override]
         cls,
         regions: pd.DataFrame,
         projects: pd.DataFrame,
@@ -96,34 +109,13 @@ class LandQuotaProblem:
             Naming the table, row and field of bad data.
         """
         inp = build_inputs(
-            regions=regions,
-            projects=projects,
-            provinces=provinces,
-            allocations=allocations,
-            reserves=reserves,
-            pairs=pairs,
-            export_caps=export_caps,
-            distances_km=distances_km,
+            regions=regions, projects=projects, provinces=provinces, allocations=allocations,
+            reserves=reserves, pairs=pairs, export_caps=export_caps, distances_km=distances_km,
             settings=settings,
         )
         return cls(inp)
 
-    @classmethod
-    def from_excel(cls, path: str | Path, settings: LandSettings | Mapping[str, Any] | None = None) -> LandQuotaProblem:
-        """Read a workbook laid out like :func:`regionopt.land.write_template`."""
-        from .excel import read_workbook
-
-        frames, file_settings = read_workbook(path)
-        merged = dict(file_settings)
-        if settings is not None:
-            merged.update(settings.model_dump() if isinstance(settings, LandSettings) else dict(settings))
-        return cls.from_frames(**frames, settings=merged)
-
     # ------------------------------------------------------------------ variants
-    @property
-    def settings(self) -> LandSettings:
-        return self.inputs.settings
-
     def with_settings(self, **changes: Any) -> LandQuotaProblem:
         """A copy of the problem with some settings changed.
 
@@ -136,7 +128,7 @@ class LandQuotaProblem:
         InputError
             Naming table, row and field of the first problem.
         """
-        new = make_settings({**self.settings.model_dump(), **changes})
+        new = make_settings(LandSettings, self.settings, **changes)
         inp = dataclasses.replace(self.inputs, settings=new)
         check_settings(inp)
         return LandQuotaProblem(inp)
@@ -145,38 +137,43 @@ class LandQuotaProblem:
         """The same problem with every trading channel closed."""
         return LandQuotaProblem(dataclasses.replace(self.inputs, settings=self.settings.autarky()))
 
-    def to_pyomo(self) -> pyo.ConcreteModel:
-        """The Pyomo model with named components (see docs/land.md)."""
-        return build_model(self.inputs)
+    @property
+    def index(self) -> LandIndex:
+        """Sets, keys and unit prices of this instance (computed once)."""
+        if self._index is None:
+            self._index = LandIndex.of(self.inputs)
+        return self._index
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"inputs": self.inputs, "_index": None}
+
+    def _size_text(self) -> str:
+        inp = self.inputs
+        return (f"{len(inp.regions)} regions in {len(inp.provinces)} provinces, {len(inp.projects)} projects, "
+                f"{len(inp.pairs)} arcs, periods {len(inp.periods)}")
+
+    # ------------------------------------------------------------------ model
+    def build(self, block: pyo.Block) -> Any:
+        """Add the land model's sets, variables and constraint families to ``block``; return welfare (万元)."""
+        return build(block, self.inputs, self.index)
 
     # ------------------------------------------------------------------ solve
-    def solve(
-        self,
-        solver: str = "highs",
-        *,
-        time_limit: float | None = None,
-        mip_gap: float | None = None,
-        threads: int | None = None,
-        options: Mapping[str, Any] | None = None,
-        tee: bool = False,
-        autarky: bool = True,
-    ) -> LandQuotaResult:
+    def solve(self, options: SolveOptions | Mapping[str, Any] | None = None, **overrides: Any) -> LandQuotaResult:
         """Solve the plan (and, by default, the autarky benchmark).
 
         Parameters
         ----------
-        solver
-            ``"highs"`` (default) or any Pyomo solver name.
-        time_limit
-            Seconds; on hitting it the incumbent is returned with status
-            ``FEASIBLE`` and its gap, or, if there is none yet, a result with
-            status ``TIME_LIMIT_NO_SOLUTION``, empty tables and a note.
-        mip_gap
-            Relative gap for binary projects.
-        threads, options, tee
-            Passed to the solver.
-        autarky
-            Also solve the no-trade problem, for gains from trade.
+        options
+            A :class:`~regionopt.SolveOptions`, or a mapping of solver-specific
+            options (for HiGHS, names are checked).
+        **overrides
+            ``solver`` (``"highs"`` default or any Pyomo solver name),
+            ``time_limit`` (s; on hitting it the incumbent is returned with
+            status ``FEASIBLE`` and its gap, or, with none yet, a result with
+            status ``TIME_LIMIT_NO_SOLUTION``, empty tables and a note),
+            ``mip_gap`` (binary projects), ``threads``, ``tee``, and
+            ``autarky`` (default True: also solve the no-trade problem, for gains
+            from trade).
 
         Raises
         ------
@@ -186,38 +183,32 @@ class LandQuotaProblem:
         RegionoptError
             If the solver failed or reports the plan unbounded.
         """
-        opts = SolveOptions(solver, time_limit, mip_gap, threads, dict(options or {}), tee)
-        m = build_model(self.inputs)
-        rep = solve_model(m, opts)
-        if rep.status == Status.INFEASIBLE:
-            method, conflicts = diagnose_infeasibility(m, self.inputs.label, options=opts)
-            raise InfeasibleError("the land-quota plan is infeasible", conflicts, method)
-        notes: list[str] = []
-        raise_solver_failure(rep, "the land-quota plan")
-        if not rep.status.has_solution:
-            return _no_solution_result(self, rep)
-        if rep.duals is None and is_mip(m):  # plan and prices from the LP with project decisions fixed
-            m, rep = resolve_with_integers_fixed(m, rep, opts)
-            notes.append("prices are duals of the LP with project decisions fixed at the MIP solution")
-        elif rep.duals is None:  # an LP stopped before optimality: its point has no prices
-            notes.append(f"the LP stopped {rep.status.value} before optimality: prices are not available (NaN)")
-        rep = _drop_idle_platform_loops(m, self.inputs, rep, opts)
-        tables = read_tables(m, self.inputs, rep.duals)
+        return super().solve(options, **overrides)
+
+    def _solve(self, options: SolveOptions, autarky: bool = True) -> LandQuotaResult:  # type: ignore[override]
+        m = self.to_pyomo()
+        solved = solve_checked(m, options, what=self.what, label=self.inputs.label, prices=True,
+                               bendable_bound=_user_bound)
+        if solved.solution is None:
+            return _no_solution_result(self, solved.report)
+        rep, sol, notes = solved.report, solved.solution, list(solved.notes)
+        rep, sol = _drop_idle_platform_loops(solved, self.index, options)
+        tables = read_tables(self.inputs, self.index, sol)
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
-            penalty = self.settings.spread_penalty_10k_cny * float(pyo.value(m.pc_max - m.pc_min))
+            penalty = self.settings.spread_penalty_10k_cny * (sol.value("pc_max") - sol.value("pc_min"))
             notes.append(f"objective includes an equity penalty of {penalty:,.2f} 万元 (welfare excludes it)")
+        regions = tables.regions
         aut_w = math.nan
         aut_rep: SolveReport | None = None
-        regions = tables["regions"]
         if autarky:
-            aut_inp = dataclasses.replace(self.inputs, settings=self.settings.autarky())
-            ma = build_model(aut_inp)
-            aut_rep = solve_model(ma, opts)
+            aut = self.autarky()
+            ma = aut.to_pyomo()
+            aut_rep = solve_model(ma, options)
             if aut_rep.status.has_solution:
-                at = read_tables(ma, aut_inp, None)
-                aut_w = float(at["regions"]["welfare_10k_cny"].sum())
-                regions["autarky_welfare_10k_cny"] = at["regions"]["welfare_10k_cny"]
+                at = read_tables(aut.inputs, aut.index, extract_solution(ma))
+                aut_w = float(at.regions["welfare_10k_cny"].sum())
+                regions["autarky_welfare_10k_cny"] = at.regions["welfare_10k_cny"]
                 if rep.duals is not None:
                     regions["red_line_share_10k_cny"] = red_line_share(self.inputs, tables, at)
                 if aut_rep.status != Status.OPTIMAL:
@@ -237,28 +228,23 @@ class LandQuotaProblem:
                          "may be understated (even negative)")
         notes.extend(_losing_regions_note(regions, rep.objective, lumpy=self.settings.binary_projects))
         gains = regions.groupby("province")[
-            ["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny", "price_rent_10k_cny", "red_line_share_10k_cny"]
+            ["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny", "price_rent_10k_cny",
+             "red_line_share_10k_cny"]
         ].sum(min_count=1)
         names = {p: (self.inputs.provinces[p].name or p) for p in gains.index}
         gains.insert(0, "name", pd.Series(names))
         return LandQuotaResult(
-            status=rep.status,
-            objective=rep.objective,
-            mip_gap=rep.mip_gap,
-            flows=tables["flows"],
-            prices=tables["prices"],
-            projects=tables["projects"],
-            reclamation=tables["reclamation"],
-            farmland=tables["farmland"],
-            welfare=rep.objective + penalty,
-            autarky_welfare=aut_w,
-            regions=regions,
-            gains=gains,
-            report=rep,
-            banked=tables["banked"],
-            autarky_report=aut_rep,
-            notes=notes,
+            status=rep.status, objective=rep.objective, mip_gap=rep.mip_gap, report=rep, notes=notes,
+            flows=tables.flows, prices=tables.prices, projects=tables.projects, reclamation=tables.reclamation,
+            farmland=tables.farmland, welfare=rep.objective + penalty, autarky_welfare=aut_w, regions=regions,
+            gains=gains, banked=tables.banked, autarky_report=aut_rep,
         )
+
+
+def _user_bound(v: Any) -> bool:
+    """Variable bounds that are rules a user set: contracted flows (pairs) and committed projects."""
+    name = v.parent_component().local_name
+    return name == "x" or (name == "y" and (v.lb or 0.0) > 0)
 
 
 def _losing_regions_note(regions: pd.DataFrame, welfare: float, *, lumpy: bool = False) -> list[str]:
@@ -293,7 +279,7 @@ def _losing_regions_note(regions: pd.DataFrame, welfare: float, *, lumpy: bool =
     ]
 
 
-def _drop_idle_platform_loops(m: pyo.ConcreteModel, inp: LandInputs, rep: SolveReport, opts: SolveOptions) -> SolveReport:
+def _drop_idle_platform_loops(solved: Solved, ix: LandIndex, opts: SolveOptions) -> tuple[SolveReport, Solution]:
     """Remove zero-cost round trips through the national platform from a solved plan.
 
     Where a buyer province's statutory charge equals the platform payout
@@ -306,45 +292,40 @@ def _drop_idle_platform_loops(m: pyo.ConcreteModel, inp: LandInputs, rep: SolveR
     held at its optimum). The duals of the first solve stay valid: in an LP any
     optimal primal and any optimal dual solution are complementary.
     """
-    if not inp.settings.platform or rep.duals is None:
-        return rep
-    loops = [k for k in m.PB if abs(m._charge[k] - m._payout[k[1]]) <= 1e-12 and (pyo.value(m.plat_buy[k]) or 0.0) > 1e-9]
+    rep, sol, m = solved.report, solved.solution, solved.model
+    assert sol is not None
+    if not ix.buy_keys or rep.duals is None:
+        return rep, sol
+    buy = sol.var("plat_buy")
+    loops = [k for k in ix.buy_keys if abs(ix.charge[k] - ix.payout[k[1]]) <= 1e-12 and buy.get(k, 0.0) > 1e-9]
     if not loops:
-        return rep
+        return rep, sol
     obj = m.welfare
     w = float(pyo.value(obj))
-    saved = [(v, v.value) for v in m.component_data_objects(pyo.Var, active=True) if not v.fixed]
-    m._keep_optimum = pyo.Constraint(expr=obj.expr >= w)
-    m._least_platform = pyo.Objective(expr=sum(m.plat_buy[k] for k in m.PB), sense=pyo.minimize)
+    keep = unique_component_name(m, "_keep_optimum")
+    least = unique_component_name(m, "_least_platform")
+    m.add_component(keep, pyo.Constraint(expr=obj.expr >= w))
+    m.add_component(least, pyo.Objective(expr=sum(m.plat_buy[k] for k in m.PB), sense=pyo.minimize))
     obj.deactivate()
     try:
         sec = solve_model(m, dataclasses.replace(opts, mip_gap=None))
     finally:
-        m.del_component(m._least_platform)
-        m.del_component(m._keep_optimum)
+        m.del_component(least)
+        m.del_component(keep)
         obj.activate()
     if not sec.status.has_solution:
-        for v, val in saved:
-            v.set_value(val, skip_validation=True)
-        return rep
-    return dataclasses.replace(rep, objective=float(pyo.value(obj)))
+        return rep, sol
+    return dataclasses.replace(rep, objective=float(pyo.value(obj))), extract_solution(m, rep.duals)
 
 
 def _no_solution_result(problem: LandQuotaProblem, rep: SolveReport) -> LandQuotaResult:
     empty = pd.DataFrame()
     return LandQuotaResult(
-        status=rep.status,
-        objective=math.nan,
-        mip_gap=math.nan,
-        flows=empty,
-        prices=empty,
-        projects=empty,
-        reclamation=empty,
-        farmland=empty,
-        welfare=math.nan,
-        autarky_welfare=math.nan,
-        regions=empty,
-        gains=empty,
-        report=rep,
+        status=rep.status, objective=math.nan, mip_gap=math.nan, report=rep,
         notes=[f"no solution: solver status {rep.status.value} ({rep.termination})"],
+        flows=empty, prices=empty, projects=empty, reclamation=empty, farmland=empty, welfare=math.nan,
+        autarky_welfare=math.nan, regions=empty, gains=empty,
     )
+
+
+__all__ += ["LandTables"]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
-from ..errors import InputError
-from ..solve import SolveReport, Status
+from ..contract import Result
+from ..solve import SolveReport
 
 __all__ = ["LandQuotaResult"]
 
 
-@dataclass
-class LandQuotaResult:
+@dataclass(kw_only=True, repr=False)
+class LandQuotaResult(Result):
     """The solved land-quota plan.
 
     Attributes
@@ -73,9 +73,6 @@ class LandQuotaResult:
         Plain-language notes (e.g. prices taken from the LP with integers fixed).
     """
 
-    status: Status
-    objective: float
-    mip_gap: float
     flows: pd.DataFrame
     prices: pd.DataFrame
     projects: pd.DataFrame
@@ -85,10 +82,16 @@ class LandQuotaResult:
     autarky_welfare: float
     regions: pd.DataFrame
     gains: pd.DataFrame
-    report: SolveReport
     banked: pd.DataFrame = field(default_factory=pd.DataFrame)
     autarky_report: SolveReport | None = None
-    notes: list[str] = field(default_factory=list)
+
+    title: ClassVar[str] = "land-quota plan"
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The result tables by sheet name (as written by :meth:`to_excel`)."""
+        return {"flows": self.flows, "prices": self.prices, "projects": self.projects,
+                "reclamation": self.reclamation, "farmland": self.farmland, "regions": self.regions,
+                "gains": self.gains, "banked": self.banked}
 
     @property
     def gain_from_trade(self) -> float:
@@ -127,24 +130,3 @@ class LandQuotaResult:
             f"{p} (period {', '.join(ts)})" if multi else p for p, ts in periods.items()
         )
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})
-
-    def to_excel(self, path: str | Path) -> Path:
-        """Write every table to a workbook (one sheet each), return the path.
-
-        Requires the ``excel`` extra (openpyxl).
-        """
-        try:
-            import openpyxl  # noqa: F401
-        except ImportError as exc:  # pragma: no cover
-            raise InputError("writing Excel needs openpyxl: pip install 'regionopt[excel]'", table="to_excel") from exc
-        path = Path(path)
-        with pd.ExcelWriter(path, engine="openpyxl") as xw:
-            self.summary().to_excel(xw, sheet_name="summary")
-            self.flows.to_excel(xw, sheet_name="flows", index=False)
-            self.prices.to_excel(xw, sheet_name="prices")
-            self.projects.to_excel(xw, sheet_name="projects")
-            self.reclamation.to_excel(xw, sheet_name="reclamation", index=False)
-            self.farmland.to_excel(xw, sheet_name="farmland")
-            self.regions.to_excel(xw, sheet_name="regions")
-            self.gains.to_excel(xw, sheet_name="gains")
-        return path

@@ -1,0 +1,52 @@
+"""Writing files safely: never a half-written file where a good one was.
+
+Every file regionopt writes goes to a temporary file in the same folder first
+and is moved into place with :func:`os.replace` (atomic on POSIX and Windows)
+only when it is complete. A failure leaves the old file untouched and no
+temporary behind.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..errors import InputError
+
+__all__ = ["atomic_path"]
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path next to ``path``; move it onto ``path`` when the block succeeds.
+
+    Raises
+    ------
+    InputError
+        If the folder does not exist or is not writable (naming the path).
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"folder {str(folder)!r} does not exist", table="output", field="path", value=str(path))
+    if path.is_dir():
+        raise InputError(f"{str(path)!r} is a folder, not a file", table="output", field="path", value=str(path))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=folder)
+    except OSError as exc:
+        raise InputError(f"cannot write in {str(folder)!r}: {exc.strerror}", table="output", field="path",
+                         value=str(path)) from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    except BaseException:
+        try:
+            tmp_path.unlink()
+        except FileNotFoundError:
+            pass
+        raise
