@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import InputError
 from .io.excel import TableSpec
 from .solve import SolveOptions, SolveReport, Status
+from .solve.highs import CompiledModel, compile_model
 
 __all__ = ["Problem", "Result", "make_settings", "settings_table"]
 
@@ -160,6 +161,14 @@ class Problem(ABC):
 
     #: Doc string of the objective component.
     objective_doc: ClassVar[str] = "objective"
+
+    def compile(self) -> CompiledModel:
+        """The model as arrays with row and column names (for :class:`~regionopt.solve.highs.LiveModel`).
+
+        Default: compile :meth:`to_pyomo`. A model may assemble the same arrays
+        straight from its tables (a matrix route) for speed at scale.
+        """
+        return compile_model(self.to_pyomo())
 
     def write(self, path: str | Path) -> Path:
         """Write the model as an MPS (``.mps``) or LP (``.lp``) file, names kept.

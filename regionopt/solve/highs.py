@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -32,9 +32,9 @@ import pyomo.environ as pyo
 from pyomo.repn.standard_repn import generate_standard_repn
 
 from ..errors import Conflict, InputError
-from .types import Duals, SolveOptions, SolveReport, Status
+from .types import Duals, Solution, SolveOptions, SolveReport, Status
 
-__all__ = ["CompiledModel", "check_highs_options", "compile_model", "iis", "new_highs", "solve"]
+__all__ = ["CompiledModel", "LiveModel", "check_highs_options", "compile_model", "iis", "new_highs", "solve"]
 
 INF = float(highspy.kHighsInf)
 
@@ -159,20 +159,28 @@ def check_highs_options(h: highspy.Highs, options: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------- compile
 
 
+Key = tuple[str, Hashable]
+
+
 @dataclass
 class CompiledModel:
-    """A linear Pyomo model as arrays, with the Pyomo objects of its rows and columns.
+    """A linear model as arrays, with the names of its rows and columns.
 
     The constraint matrix is row-wise (CSR: ``start``, ``index``, ``value``); row
-    ``i`` is ``row_lo[i] <= A[i] x <= row_hi[i]`` and belongs to constraint
-    ``rows[i]``; column ``j`` is variable ``columns[j]``. Fixed variables are
-    constants (not columns); a ranged constraint is one row. Objective:
-    ``c x + offset``, maximised if ``maximize``. ``infeasible_constants`` lists
-    constraints that reduce to an impossible constant (``0 >= 1``).
+    ``i`` is ``row_lo[i] <= A[i] x <= row_hi[i]`` and is constraint
+    ``row_keys[i]`` = (component name, index); column ``j`` is variable
+    ``col_keys[j]``. Objective: ``c x + offset``, maximised if ``maximize``.
+
+    Built from a Pyomo model by :func:`compile_model` (then ``columns`` and
+    ``rows`` hold the Pyomo objects, fixed variables are constants and a ranged
+    constraint is one row, and ``infeasible_constants`` lists constraints that
+    reduce to an impossible constant such as ``0 >= 1``), or straight from
+    validated tables by a model's matrix route (``columns``/``rows`` empty). Both
+    feed :class:`LiveModel`, which solves it and reads the solution back by names.
     """
 
-    columns: list[Any]
-    rows: list[Any]
+    col_keys: list[Key]
+    row_keys: list[Key]
     start: np.ndarray
     index: np.ndarray
     value: np.ndarray
@@ -184,11 +192,37 @@ class CompiledModel:
     c: np.ndarray
     offset: float
     maximize: bool
-    infeasible_constants: list[Any]
+    columns: list[Any] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)
+    infeasible_constants: list[Any] = field(default_factory=list)
 
     @property
     def is_mip(self) -> bool:
         return bool(self.integrality.any())
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(rows, columns)."""
+        return len(self.row_keys), len(self.col_keys)
+
+    def same_structure(self, other: CompiledModel) -> bool:
+        """Same rows, columns, sparsity pattern, integrality and sense: only numbers differ."""
+        return (self.col_keys == other.col_keys and self.row_keys == other.row_keys
+                and self.maximize == other.maximize
+                and np.array_equal(self.start, other.start) and np.array_equal(self.index, other.index)
+                and np.array_equal(self.integrality, other.integrality))
+
+
+def _keys(objs: list[Any]) -> list[Key]:
+    names: dict[int, str] = {}
+    out: list[Key] = []
+    for o in objs:
+        comp = o.parent_component()
+        name = names.get(id(comp))
+        if name is None:
+            name = names[id(comp)] = comp.getname(fully_qualified=True)
+        out.append((name, o.index()))
+    return out
 
 
 def _bound(x: Any) -> float | None:
@@ -254,17 +288,17 @@ def compile_model(model: pyo.Block) -> CompiledModel:
     col_hi = np.array([(INF if v.ub is None else float(v.ub)) for v in cols], dtype=float)
     integ = np.array([bool(v.is_integer() or v.is_binary()) for v in cols], dtype=bool)
     return CompiledModel(
-        cols, rows, np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
+        _keys(cols), _keys(rows), np.asarray(starts, dtype=np.int32), np.asarray(index, dtype=np.int32),
         np.asarray(value, dtype=float), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float),
-        col_lo, col_hi, integ, c, offset, obj.sense == pyo.maximize, bad,
+        col_lo, col_hi, integ, c, offset, obj.sense == pyo.maximize, cols, rows, bad,
     )
 
 
 def load_into_highs(h: highspy.Highs, cm: CompiledModel, *, relax: bool = False) -> None:
     """Pass the compiled model to ``h`` (integrality dropped if ``relax``)."""
     lp = highspy.HighsLp()
-    lp.num_col_ = len(cm.columns)
-    lp.num_row_ = len(cm.rows)
+    lp.num_col_ = len(cm.col_keys)
+    lp.num_row_ = len(cm.row_keys)
     lp.col_cost_ = cm.c
     lp.col_lower_ = cm.col_lo
     lp.col_upper_ = cm.col_hi
@@ -300,19 +334,95 @@ def _primal_feasible(h: highspy.Highs) -> bool:
 
 
 def _infeasible_not_unbounded(h: highspy.Highs, cm: CompiledModel) -> bool:
-    """Decide 'infeasible or unbounded' by solving the feasibility problem (zero objective)."""
-    n = len(cm.columns)
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.zeros(n))
+    """Decide 'infeasible or unbounded' by solving the feasibility problem (zero objective), then restore."""
+    n = len(cm.col_keys)
+    idx = np.arange(n, dtype=np.int32)
+    h.changeColsCost(n, idx, np.zeros(n))
+    presolve = h.getOptionValue("presolve")[1]
     h.setOptionValue("presolve", "off")
     h.run()
-    return h.getModelStatus() != highspy.HighsModelStatus.kOptimal
+    infeasible = h.getModelStatus() != highspy.HighsModelStatus.kOptimal
+    h.changeColsCost(n, idx, cm.c)
+    h.setOptionValue("presolve", presolve)
+    return bool(infeasible)
+
+
+def _by_name(keys: list[Key], values: list[float]) -> dict[str, dict[Hashable, float]]:
+    out: dict[str, dict[Hashable, float]] = {}
+    for (name, idx), v in zip(keys, values, strict=True):
+        d = out.get(name)
+        if d is None:
+            d = out[name] = {}
+        d[idx] = v
+    return out
+
+
+class LiveModel:
+    """A compiled model passed to HiGHS once and re-solved after in-place changes.
+
+    The solver object is kept, so a re-solve after :meth:`update` (new bounds,
+    costs or coefficients on the same structure) starts from the previous
+    basis. Solutions come back keyed by names (:class:`~regionopt.solve.Solution`).
+
+    Parameters
+    ----------
+    cm
+        The compiled model.
+    log
+        Show HiGHS's log.
+    """
+
+    def __init__(self, cm: CompiledModel, *, log: bool = False) -> None:
+        self.cm = cm
+        self.h = new_highs(log=log)
+        load_into_highs(self.h, cm)
+
+    def solve(self, opts: SolveOptions) -> tuple[SolveReport, Solution | None]:
+        """Solve (warm after an update); the solution is ``None`` without a plan."""
+        rep = run(self.h, self.cm, opts)
+        if not rep.status.has_solution:
+            return rep, None
+        x = np.asarray(self.h.getSolution().col_value, dtype=float).tolist()
+        return rep, Solution(_by_name(self.cm.col_keys, x), rep.duals)
+
+    def col_values(self) -> np.ndarray:
+        """Primal values of the last solve, in column order."""
+        return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    def update(self, new: CompiledModel) -> bool:
+        """Push the numbers of ``new`` into the live model; False if its structure differs (rebuild then).
+
+        Only changed entries are sent: column costs and bounds, row bounds and
+        matrix coefficients (same sparsity pattern), and the objective offset.
+        """
+        old = self.cm
+        if not old.same_structure(new):
+            return False
+        h = self.h
+        ch = np.flatnonzero(old.c != new.c)
+        if ch.size:
+            h.changeColsCost(int(ch.size), ch.astype(np.int32), new.c[ch])
+        ch = np.flatnonzero((old.col_lo != new.col_lo) | (old.col_hi != new.col_hi))
+        if ch.size:
+            h.changeColsBounds(int(ch.size), ch.astype(np.int32), new.col_lo[ch], new.col_hi[ch])
+        ch = np.flatnonzero((old.row_lo != new.row_lo) | (old.row_hi != new.row_hi))
+        if ch.size:
+            h.changeRowsBounds(int(ch.size), ch.astype(np.int32), new.row_lo[ch], new.row_hi[ch])  # type: ignore[attr-defined]
+        ch = np.flatnonzero(old.value != new.value)
+        if ch.size:
+            rows = np.searchsorted(old.start, ch, side="right") - 1
+            for r, k in zip(rows.tolist(), ch.tolist(), strict=True):
+                h.changeCoeff(int(r), int(old.index[k]), float(new.value[k]))
+        if old.offset != new.offset:
+            h.changeObjectiveOffset(float(new.offset))
+        self.cm = new
+        return True
 
 
 def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
     """Solve the model already passed to ``h``; the report's duals are keyed by constraint names."""
     mip = cm.is_mip
-    if opts.time_limit is not None:
-        h.setOptionValue("time_limit", float(opts.time_limit))
+    h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else INF)
     if opts.mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
     if opts.threads is not None:
@@ -353,32 +463,14 @@ def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
             bound = obj
         if not mip and status == Status.OPTIMAL and int(info.dual_solution_status) == int(
                 highspy.SolutionStatus.kSolutionStatusFeasible):
-            duals = _duals(cm, np.asarray(h.getSolution().row_dual, dtype=float))
+            row_dual = np.asarray(h.getSolution().row_dual, dtype=float).tolist()
+            duals = Duals(_by_name(cm.row_keys, row_dual))
     gap = 0.0 if (has_sol and not mip and status == Status.OPTIMAL) else _gap(obj, bound)
     if has_sol and mip and math.isnan(gap):
         gap = math.inf  # a solution but no proven bound yet
     if mip and status == Status.FEASIBLE and opts.mip_gap is not None and gap <= opts.mip_gap + 1e-12:
         status = Status.OPTIMAL
     return SolveReport(status, obj, bound, gap, secs, "highs", h.modelStatusToString(ms), duals)
-
-
-def _duals(cm: CompiledModel, row_dual: np.ndarray) -> Duals:
-    out: dict[str, dict[Hashable, float]] = {}
-    names: dict[int, str] = {}
-    for con, d in zip(cm.rows, row_dual.tolist(), strict=True):
-        comp = con.parent_component()
-        name = names.get(id(comp))
-        if name is None:
-            name = names[id(comp)] = comp.getname(fully_qualified=True)
-        out.setdefault(name, {})[con.index()] = d
-    return Duals(out)
-
-
-def load_values(h: highspy.Highs, cm: CompiledModel) -> None:
-    """Load HiGHS's primal values into the Pyomo variables."""
-    x = np.asarray(h.getSolution().col_value, dtype=float).tolist()
-    for v, val in zip(cm.columns, x, strict=True):
-        v.set_value(val, skip_validation=True)
 
 
 def solve(model: pyo.Block, opts: SolveOptions) -> SolveReport:
@@ -388,11 +480,11 @@ def solve(model: pyo.Block, opts: SolveOptions) -> SolveReport:
         names = ", ".join(c.name for c in cm.infeasible_constants[:3])
         return SolveReport(Status.INFEASIBLE, math.nan, math.nan, math.nan, 0.0, "highs",
                            f"constant row(s) violated: {names}")
-    h = new_highs(log=opts.tee)
-    load_into_highs(h, cm)
-    rep = run(h, cm, opts)
+    live = LiveModel(cm, log=opts.tee)
+    rep = run(live.h, cm, opts)
     if rep.status.has_solution:
-        load_values(h, cm)
+        for v, val in zip(cm.columns, live.col_values().tolist(), strict=True):
+            v.set_value(val, skip_validation=True)
     return rep
 
 
