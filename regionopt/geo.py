@@ -15,8 +15,8 @@ China (about 2,900 polygons, 4 million vertices) takes about 2 s; the Delta's
 305 counties about 0.3 s.
 
 Data vintage: the division codes are those of about 2021 (Hangzhou's April 2021
-redistricting into 临平区/钱塘区 is present; Hengzhou's 2021 code 450181 and
-Xinjiang's 新星市 are not). See ``regionopt/data/SOURCES.md``, section
+redistricting into 临平区/钱塘区 is present; 横州市 carries its old code 450127,
+not the 2021 code 450181; Xinjiang's 新星市 is missing). See ``regionopt/data/SOURCES.md``, section
 *Administrative boundaries*.
 
 Areas and centroids are computed on an Albers equal-area conic projection of
@@ -78,7 +78,7 @@ PROVINCE_NAMES_EN: dict[str, str] = {
     "510000": "Sichuan", "520000": "Guizhou", "530000": "Yunnan", "540000": "Tibet",
     "610000": "Shaanxi", "620000": "Gansu", "630000": "Qinghai", "640000": "Ningxia",
     "650000": "Xinjiang", "710000": "Taiwan", "810000": "Hong Kong", "820000": "Macao",
-}  # fmt: skip
+}
 
 _LEVELS = {"省": "province", "市": "city", "区县": "county"}
 _FEATURE = "Administrative boundaries (regionopt.geo)"

@@ -46,7 +46,7 @@ def test_area_of_a_graticule_cell_equals_the_closed_form() -> None:
         np.column_stack([np.full_like(t, lon1), lat0 + (lat1 - lat0) * t]),
         np.column_stack([lon1 - (lon1 - lon0) * t, np.full_like(t, lat1)]),
         np.column_stack([np.full_like(t, lon0), lat1 - (lat1 - lat0) * t]),
-    ])  # fmt: skip
+    ])
     cell = shapely.Polygon(ring)
     q = p._q(np.radians(np.array([lat0, lat1])))
     exact = p.a**2 * np.radians(lon1 - lon0) * (q[1] - q[0]) / 2 / 1e6
@@ -68,7 +68,7 @@ def test_delta_counts_and_all_41_cities_matched_by_code() -> None:
     assert counties["city"].isin(cities.index).all()
     assert counties.groupby("province").size().to_dict() == {
         "310000": 16, "320000": 95, "330000": 90, "340000": 104,
-    }  # fmt: skip
+    }
     for t in (prov, cities, counties):
         assert t.index.name == "code" and t.index.is_unique
         assert t.index.str.fullmatch(r"\d{6}").all()

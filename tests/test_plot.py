@@ -60,13 +60,13 @@ def _assignments() -> pd.DataFrame:
         ("320100", "NAT22-04", "core"), ("320600", "NAT22-04", "rd"), ("330400", "NAT22-04", "supplier"),
         ("340100", "NAT22-04", "logistics"), ("320500", "NAT22-04", "manufacturing"),
         ("330200", "NAT21-11", "core"), ("330900", "NAT21-11", "rd"), ("330900", "NAT21-11", "supplier"),
-    ]  # fmt: skip
+    ]
     a = pd.DataFrame(rows, columns=["city", "cluster", "role"])
     a["cluster_name"] = a["cluster"].map({
         "NAT22-03": "Taizhou-Lianyungang-Wuxi biomedicine cluster",
         "NAT22-04": "Suzhou-Wuxi-Nantong high-end textile cluster",
         "NAT21-11": "Ningbo green petrochemical cluster",
-    })  # fmt: skip
+    })
     return a
 
 
@@ -245,7 +245,7 @@ def test_splits_bar_legend_does_not_hide_bars() -> None:
         {"round ratio": [30_000.0, 20_000, 10_000], "shapley": [28_000.0, 22_000, 10_000],
          "nucleolus": [27_000.0, 21_000, 12_000], "nash": [26_000.0, 24_000, 10_000]},
         index=["Xiaoshan", "Xuancheng", "Operator"],
-    )  # fmt: skip
+    )
     ax = plot.splits_bar(table, unit="10k CNY/yr", title="Enclave splits (illustrative)", lang="en")
     fig = ax.figure
     fig.canvas.draw()

@@ -105,13 +105,13 @@ def place_labels(
                 cands += [
                     (px + dx, py), (px - dx, py), (px, py + dy), (px, py - dy),
                     (px + dx, py + dy), (px - dx, py + dy), (px + dx, py - dy), (px - dx, py - dy),
-                ]  # fmt: skip
+                ]
             for cx, cy in cands:
                 box = Bbox.from_extents(cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 inside = (
                     box.x0 >= frame.x0 + 1 and box.x1 <= frame.x1 - 1
                     and box.y0 >= frame.y0 + 1 and box.y1 <= frame.y1 - 1
-                )  # fmt: skip
+                )
                 if inside and not _overlaps(box, placed_boxes, pad_px):
                     best = (cx, cy)
                     placed_boxes.append(box)

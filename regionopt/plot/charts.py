@@ -127,7 +127,7 @@ def gains_bar(
         ax.text(
             float(v) + (0.01 * span if v >= 0 else -0.01 * span), float(yi), fmt(float(v)),
             ha="left" if v >= 0 else "right", va="center", **st.font(8),
-        )  # fmt: skip
+        )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
     u = unit if unit is not None else unit_of(column, st)
     ax.set_xlabel(with_unit(label or quantity_of(column).capitalize() or st.pick("Value", "数值"), u), **st.font(9))
@@ -190,12 +190,12 @@ def splits_bar(
         v = num.loc[p].to_numpy(dtype=float)
         left = np.where(v >= 0, pos_left, neg_left + v)
         ax.barh(y, np.abs(v), left=left, height=0.6, color=_PARTNER_COLORS[i % len(_PARTNER_COLORS)],
-                edgecolor="white", lw=0.8, label=labels[i], zorder=2)  # fmt: skip
+                edgecolor="white", lw=0.8, label=labels[i], zorder=2)
         for yi, (lft, val, tot) in enumerate(zip(left, v, totals, strict=True)):
             if tot > 0 and abs(val) / span > 0.08:
                 share = val / tot
                 ax.text(lft + abs(val) / 2, yi, f"{share:.0%}", ha="center", va="center", color="white",
-                        fontweight="bold", **st.font(8))  # fmt: skip
+                        fontweight="bold", **st.font(8))
         pos_left = np.where(v >= 0, pos_left + v, pos_left)
         neg_left = np.where(v < 0, neg_left + v, neg_left)
     ax.set_yticks(y, methods, **st.font(9))
@@ -206,7 +206,7 @@ def splits_bar(
     ax.grid(axis="x", color="#e5e5e5", zorder=0)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(methods) > 2 else -0.3),
-              ncol=min(len(partners), 3), frameon=False, prop=st.prop(8.5))  # fmt: skip
+              ncol=min(len(partners), 3), frameon=False, prop=st.prop(8.5))
     _finish_title(ax, title, st)
     return ax
 
@@ -278,6 +278,6 @@ def role_matrix_heatmap(
     ax.tick_params(which="major", length=0)
     handles = [Patch(facecolor=role_color(r, roles), label=role_label(r, st)) for r in roles]
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=min(len(roles), 5),
-              frameon=False, prop=st.prop(8))  # fmt: skip
+              frameon=False, prop=st.prop(8))
     _finish_title(ax, title, st)
     return ax

@@ -270,11 +270,11 @@ def _scale_bar(m: _Map) -> None:
                 (bx + i * deg / 2, by), deg / 2, h, facecolor="#222222" if i == 0 else "white",
                 edgecolor="#222222", lw=0.8, zorder=7, gid=SCALEBAR_GID,
             )
-        )  # fmt: skip
+        )
     t = m.ax.text(
         bx + deg / 2, by + 1.8 * h, f"{length:g} km", ha="center", va="bottom", zorder=7,
         gid=SCALEBAR_GID, **m.st.font(8),
-    )  # fmt: skip
+    )
     m.ax.apply_aspect()
     r = renderer_of(m.ax)
     tb = t.get_window_extent(r)
@@ -307,14 +307,14 @@ def _finish(
                 + (" ..." if len(dropped) > 8 else ""),
                 f"为避免重叠省略 {len(dropped)} 个标注: " + "、".join(d.text for d in dropped[:8]),
             )
-        )  # fmt: skip
+        )
     ax._regionopt_dropped = dropped  # type: ignore[attr-defined]
     if notes:
         width_in = ax.get_window_extent(renderer_of(ax)).width / ax.figure.dpi
         ax.text(
             0.0, -0.015, wrap("; ".join(notes), width_in, 7, st), transform=ax.transAxes,
             ha="left", va="top", color="#555555", **st.font(7),
-        )  # fmt: skip
+        )
 
 
 # --------------------------------------------------------------------------- choropleth
@@ -583,7 +583,7 @@ def flow_map(
             pos[r["seller"]], pos[r["buyer"]], arrowstyle="-|>", mutation_scale=7 + 1.6 * w, lw=w,
             color=colors[r["channel"]], alpha=0.8, connectionstyle="arc3,rad=0.2", shrinkA=4, shrinkB=4,
             zorder=4, capstyle="round", joinstyle="round",
-        )  # fmt: skip
+        )
         m.ax.add_patch(a)
     for c in codes:
         m.ax.plot(*pos[c], marker="o", ms=3, color="#222222", zorder=5)
@@ -595,7 +595,7 @@ def flow_map(
     leg = m.ax.legend(
         handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), prop=st.prop(8), frameon=False,
         title=st.pick("Channel / amount", "渠道 / 数量"), title_fontproperties=st.prop(9),
-    )  # fmt: skip
+    )
     leg._legend_box.align = "left"  # type: ignore[attr-defined]
     totals = pd.concat([agg.groupby("seller")["amount"].sum(), agg.groupby("buyer")["amount"].sum()]).groupby(level=0).sum()
     nm = m.names(names)
@@ -662,7 +662,7 @@ def _draw_roles(m: _Map, roles: dict[str, list[str]], order: list[str], names: M
             float(units.at[c, "area_km2"]), size=size,
         )
         for c, rs in roles.items()
-    ]  # fmt: skip
+    ]
 
 
 def _role_handles(order: list[str], st: Style) -> list[Patch]:
@@ -719,7 +719,7 @@ def role_map(
         leg = m.ax.legend(
             handles=_role_handles(order, st), loc="upper center", bbox_to_anchor=(0.5, -0.06),
             ncol=min(len(order), 5), prop=st.prop(8), frameon=False,
-        )  # fmt: skip
+        )
         leg.set_in_layout(True)
     _finish(m, title or _cluster_title(assignments, cluster, st), specs)
     return m.ax
@@ -791,7 +791,7 @@ def role_maps(
         fig.legend(
             handles=_role_handles(order, st), loc="lower center", bbox_to_anchor=(0.5, 0.1 / H),
             ncol=min(len(order), 6), prop=st.prop(9), frameon=False,
-        )  # fmt: skip
+        )
     if title:
         fig.suptitle(wrap(title, W - 0.4, 13, st), y=1 - 0.05 / H, va="top", **st.font(13))
     return fig
