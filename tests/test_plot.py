@@ -157,6 +157,24 @@ def test_choropleth_provinces_from_a_gains_table() -> None:
     assert to_hex(_units(ax)["330000"].get_facecolor()) == to_hex(cmap(2.0 / 9.0))
 
 
+def test_county_values_are_drawn_on_county_boundaries_with_city_outlines() -> None:
+    shanghai = geo.counties("delta", geometry=False).query("city == '310000'").index
+    v = pd.Series(np.arange(len(shanghai), dtype=float), index=shanghai, name="area_km2")
+    ax = plot.choropleth(v, lang="en", labels=False)
+    assert len(_units(ax)) == 305  # every county of the Delta, those without a value in grey
+    assert set(_units(ax, "city:")) == set(DELTA.index) and len(_units(ax, "province:")) == 4
+    assert "km²" in ax.figure.axes[-1].get_ylabel()
+
+
+def test_base_map_to_draw_on() -> None:
+    ax = plot.base_map("province", fill={"340000": "#ffcc00"}, labels=True, title="The Delta", lang="en")
+    assert to_hex(_units(ax)["340000"].get_facecolor()) == "#ffcc00"
+    assert {"Anhui", "Jiangsu", "Zhejiang", "Shanghai"} <= {t.get_text() for t in _labels_of(ax)}
+    _assert_readable_layout(ax)
+    with pytest.raises(InputError, match="period"):
+        plot.flow_map(_flows().drop(columns="period"), ledger="construction", period=1)
+
+
 def test_choropleth_rejects_unknown_codes() -> None:
     with pytest.raises(InputError, match="GB/T 2260") as e:
         plot.choropleth(pd.Series([1.0, 2.0], index=["310000", "329999"]))

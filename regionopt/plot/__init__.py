@@ -4,7 +4,8 @@ Maps on real province, city and county boundaries (from :mod:`regionopt.geo`):
 
 - :func:`choropleth` — a value per province, city or county (gains, prices);
 - :func:`flow_map` — quota flows as arrows, width ∝ amount, colour by channel;
-- :func:`role_map` / :func:`role_maps` — cluster roles by city, one map or a grid.
+- :func:`role_map` / :func:`role_maps` — cluster roles by city, one map or a grid;
+- :func:`base_map` — an empty map to draw on.
 
 Charts:
 

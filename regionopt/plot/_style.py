@@ -177,15 +177,27 @@ def unit_of(column: str | None, st: Style) -> str:
     return ""
 
 
-def quantity_of(column: str | None) -> str:
-    """``gain_10k_cny`` -> ``gain``: the column name without its unit suffix."""
+_QUANTITY_ZH = {
+    "gain": "收益", "welfare": "福利", "autarky welfare": "自给福利", "price": "价格",
+    "shadow price": "影子价格", "statutory price": "法定价格", "payment": "支付额", "amount": "数量",
+    "area": "面积", "population": "人口", "gdp": "地区生产总值", "purchases": "购入额", "sales": "售出额",
+    "project value": "项目价值", "reclamation cost": "复垦成本", "transaction cost": "交易成本",
+    "price rent": "价格租", "red line share": "红线分成",
+}
+
+
+def quantity_of(column: str | None, st: Style | None = None) -> str:
+    """``gain_10k_cny`` -> ``Gain`` (``收益`` in Chinese): the column name without its unit suffix."""
     if not column:
         return ""
     for suffix, _, _ in _UNIT_SUFFIXES:
         if column.endswith(suffix):
             column = column[: -len(suffix)]
             break
-    return column.replace("_", " ")
+    words = column.replace("_", " ").strip()
+    if st is not None and st.lang == "zh" and words.lower() in _QUANTITY_ZH:
+        return _QUANTITY_ZH[words.lower()]
+    return words.capitalize()
 
 
 def with_unit(label: str, unit: str) -> str:

@@ -130,7 +130,7 @@ def gains_bar(
         )
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v)))
     u = unit if unit is not None else unit_of(column, st)
-    ax.set_xlabel(with_unit(label or quantity_of(column).capitalize() or st.pick("Value", "数值"), u), **st.font(9))
+    ax.set_xlabel(with_unit(label or quantity_of(column, st) or st.pick("Value", "数值"), u), **st.font(9))
     for t in ax.get_xticklabels():
         t.set_fontfamily(list(st.family))
     ax.grid(axis="x", color="#e5e5e5", zorder=0)

@@ -167,7 +167,7 @@ def _new_axes(extent: tuple[float, float, float, float], width: float, extra_w: 
     return fig.add_axes((left / W, bottom / H, width / W, h / H))
 
 
-def base_map(
+def _base(
     level: Level = "city",
     region: geo.Region = "delta",
     *,
@@ -181,11 +181,7 @@ def base_map(
     extra_width: float = 0.0,
     bottom: float = 0.45,
 ) -> _Map:
-    """Draw the units of ``level`` in ``region`` with province outlines and a scale bar.
-
-    Returns the map canvas used by the other map functions (its ``ax`` is the
-    matplotlib Axes). ``fill`` maps codes to face colours.
-    """
+    """Draw the units of ``level`` in ``region`` with outlines, context and a scale bar."""
     st = style(lang)
     units = _units(level, region)
     import shapely
@@ -198,7 +194,7 @@ def base_map(
     m = _Map(ax, st, level, region, units, extent)
     tol = max(extent[1] - extent[0], extent[3] - extent[2]) / 2500
     ax.set_facecolor(_SEA if region == "delta" else "white")
-    if context and region == "delta":
+    if context and region != "china":  # neighbours (for the mainland: Taiwan, Hong Kong, Macao) in grey
         _draw_context(m, tol)
     paths = _paths(level, region, tol)
     fill = fill or {}
@@ -208,6 +204,9 @@ def base_map(
         ax.add_artist(
             PathPatch(p, facecolor=fill.get(code, default_fill), edgecolor="white", lw=0.4, zorder=2, gid=f"unit:{code}")
         )
+    if level == "county":  # city outlines between the county fills and the province outlines
+        for code, p in _paths("city", region, tol).items():
+            ax.add_artist(PathPatch(p, facecolor="none", edgecolor="#8c8c8c", lw=0.6, zorder=2.5, gid=f"city:{code}"))
     if level != "province":
         ppaths = _paths("province", region, tol)
         for code, p in ppaths.items():
@@ -229,18 +228,58 @@ def base_map(
     return m
 
 
+def base_map(
+    level: Level = "city",
+    region: geo.Region = "delta",
+    *,
+    fill: Mapping[str, Any] | None = None,
+    title: str | None = None,
+    labels: bool = False,
+    names: Mapping[str, str] | None = None,
+    lang: Lang = "auto",
+    ax: Axes | None = None,
+) -> Axes:
+    """An empty map to draw on: units, province outlines, neighbours, scale bar.
+
+    Parameters
+    ----------
+    level, region
+        Which boundaries (``"province"``, ``"city"``, ``"county"``) of which
+        region (``"delta"``, ``"mainland"``, ``"china"``).
+    fill
+        Face colour per code (any matplotlib colour); others are left plain.
+    title, names, lang, ax
+        As in :func:`choropleth`.
+    labels
+        Write the units' names.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Longitude/latitude axes (GCJ-02) with the map's aspect; draw on them
+        in degrees.
+    """
+    m = _base(level, region, lang=lang, ax=ax, fill=fill)
+    specs: list[LabelSpec] = []
+    if labels:
+        nm = m.names(names)
+        specs = [LabelSpec(float(r.lon), float(r.lat), nm[c], float(r.area_km2)) for c, r in m.units.iterrows()]
+    _finish(m, title, specs)
+    return m.ax
+
+
 def _draw_context(m: _Map, tol: float) -> None:
     """Neighbouring provinces in grey, labelled faintly, so the region has a setting."""
     import shapely
 
-    others = geo.provinces("mainland")
+    others = geo.provinces("china")
     others = others[~others.index.isin(m.units["province"] if "province" in m.units else m.units.index)]
     box = shapely.box(m.extent[0], m.extent[2], m.extent[1], m.extent[3])
     m.ax._regionopt_context = []  # type: ignore[attr-defined]
     for code, g in others["geometry"].items():
         if not g.intersects(box):
             continue
-        m.ax.add_artist(PathPatch(_path("province", "mainland", code, tol), facecolor=_CONTEXT, edgecolor="white", lw=0.6, zorder=1))
+        m.ax.add_artist(PathPatch(_path("province", "china", code, tol), facecolor=_CONTEXT, edgecolor="white", lw=0.6, zorder=1))
         part = g.intersection(box)
         if part.area > 0.02 * box.area:
             p = part.representative_point()
@@ -444,11 +483,11 @@ def choropleth(
         norm = Normalize(vmin=lo_, vmax=hi_)
     fill = {code: cm(norm(v)) for code, v in vals.items()}
     missing = [c for c in units.index if c not in vals.index]
-    m = base_map(level, region, lang=lang, ax=ax, fill=fill, default_fill=_MISSING, extra_width=1.3)  # type: ignore[arg-type]
+    m = _base(level, region, lang=lang, ax=ax, fill=fill, default_fill=_MISSING, extra_width=1.3)  # type: ignore[arg-type]
     sm = ScalarMappable(norm=norm, cmap=cm)
     cb = m.ax.figure.colorbar(sm, ax=m.ax, fraction=0.045, pad=0.02, shrink=0.75)
     unit_txt = unit if unit is not None else unit_of(column, st)
-    text = with_unit(label or quantity_of(column).capitalize() or st.pick("value", "数值"), unit_txt)
+    text = with_unit(label or quantity_of(column, st) or st.pick("value", "数值"), unit_txt)
     if classes:
         text += st.pick(f", {len(norm.boundaries) - 1} quantile classes", f", {len(norm.boundaries) - 1} 个分位数分级")  # type: ignore[attr-defined]
         cb.set_ticks(list(norm.boundaries))  # type: ignore[attr-defined]
@@ -530,9 +569,12 @@ def flow_map(
         if "ledger" not in f:
             raise InputError("no 'ledger' column to filter on", table="flows", field="ledger")
         f = f[f["ledger"] == ledger]
-    if period is not None and "period" in f:
+    for key, val in (("period", period), ("channel", channels)):
+        if val is not None and key not in f:
+            raise InputError(f"no {key!r} column to filter on", table="flows", field=key)
+    if period is not None:
         f = f[f["period"] == period]
-    if channels is not None and "channel" in f:
+    if channels is not None:
         f = f[f["channel"].isin(list(channels))]
     if "channel" not in f:
         f["channel"] = "flow"
@@ -563,7 +605,7 @@ def flow_map(
     level = level or _infer_level(codes or ["310000", "320100"], region)  # type: ignore[arg-type]
     units = _units(level, region)  # type: ignore[arg-type]
     _check_codes(codes, units, "flows", level, region)  # type: ignore[arg-type]
-    m = base_map(level, region, lang=lang, ax=ax, extra_width=2.6)  # type: ignore[arg-type]
+    m = _base(level, region, lang=lang, ax=ax, extra_width=2.6)  # type: ignore[arg-type]
     x0, x1, y0, y1 = m.extent
     pos = {c: (float(units.at[c, "lon"]), float(units.at[c, "lat"])) for c in codes}
     if "PLATFORM" in set(agg["seller"]) | set(agg["buyer"]):
@@ -713,7 +755,7 @@ def role_map(
     units = _units("city", region)  # type: ignore[arg-type]
     _check_codes(codes if roles else [], units, "assignments", "city", region)  # type: ignore[arg-type]
     order = role_order([r for rs in roles.values() for r in rs])
-    m = base_map("city", region, lang=lang, ax=ax, bottom=1.0)  # type: ignore[arg-type]
+    m = _base("city", region, lang=lang, ax=ax, bottom=1.0)  # type: ignore[arg-type]
     specs = _draw_roles(m, roles, order, names, 7.5)
     if legend and order:
         leg = m.ax.legend(
@@ -784,7 +826,7 @@ def role_maps(
         left = (0.2 + c * (panel_width + 0.2)) / W
         bottom = (foot + (nrows - 1 - r) * (ph + gap)) / H
         ax = fig.add_axes((left, bottom, panel_width / W, ph / H))
-        m = base_map("city", region, lang=lang, ax=ax, scale_bar=(i == 0))  # type: ignore[arg-type]
+        m = _base("city", region, lang=lang, ax=ax, scale_bar=(i == 0))  # type: ignore[arg-type]
         specs = _draw_roles(m, all_roles[k], order, names, 6.5)
         _finish(m, _cluster_title(assignments, k, st), specs, fontsize=6.5)
     if order:
