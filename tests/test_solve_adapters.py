@@ -15,8 +15,7 @@ from regionopt.clusters.example import delta_problem
 from regionopt.enclave import CooperativeGame, nucleolus, shapley
 from regionopt.land import delta_example, random_instance
 from regionopt.solve import SolveOptions, extract_solution, solve_model
-from regionopt.solve.highs import LiveModel, compile_model
-
+from regionopt.solve.highs import LiveModel
 
 #: The three clusters of the seed's examples (biomedicine, textiles, green petrochemicals).
 THREE = ["NAT22-03", "NAT22-04", "NAT21-11"]
@@ -37,7 +36,9 @@ def test_adapter_runs_on_supported_versions() -> None:
                  "changeObjectiveOffset", "resetGlobalScheduler", "modelStatusToString"):
         assert hasattr(highspy.Highs, name), name
     assert hasattr(highspy, "IisStrategy") and hasattr(highspy, "HighsLp")
-    from pyomo.repn.standard_repn import generate_standard_repn  # the one Pyomo API the compiler uses
+    from pyomo.repn.standard_repn import (
+        generate_standard_repn,  # the one Pyomo API the compiler uses
+    )
 
     assert callable(generate_standard_repn)
 
