@@ -214,6 +214,15 @@ class ClusterRoleProblem(Problem):
         """A copy with some :class:`ClusterSettings` changed (same tables)."""
         return ClusterRoleProblem(self.inputs, make_settings(ClusterSettings, self._settings, **changes))
 
+    def to_frames(self) -> dict[str, Any]:
+        """The input tables, role keywords and settings as ``from_frames`` keywords (see :mod:`.frames`).
+
+        ``ClusterRoleProblem.from_frames(**p.to_frames())`` builds the same model as ``p``.
+        """
+        from .frames import cluster_frames
+
+        return cluster_frames(self.inputs, self._settings)
+
     def with_params(self, **changes: Any) -> ClusterRoleProblem:
         """Deprecated alias of :meth:`with_settings` (removed in the next release)."""
         deprecated_alias("with_settings", "with_params")

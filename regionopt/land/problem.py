@@ -137,6 +137,15 @@ class LandQuotaProblem(Problem):
         """The same problem with every trading channel closed."""
         return LandQuotaProblem(dataclasses.replace(self.inputs, settings=self.settings.autarky()))
 
+    def to_frames(self) -> dict[str, Any]:
+        """The input tables and settings as ``from_frames`` keywords (DataFrames; see :mod:`.frames`).
+
+        ``LandQuotaProblem.from_frames(**p.to_frames())`` builds the same model as ``p``.
+        """
+        from .frames import land_frames
+
+        return land_frames(self.inputs)
+
     @property
     def index(self) -> LandIndex:
         """Sets, keys and unit prices of this instance (computed once)."""
