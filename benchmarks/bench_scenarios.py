@@ -1,0 +1,115 @@
+"""Scenario sweeps of the Delta land case: today's rebuild loop against the fast re-solve, 1 vs 2 Dask workers.
+
+The scenarios are a seeded Latin-hypercube sample of four numeric settings of
+the Delta land case (platform payout coefficient, statutory price scale,
+within-province and per-km transaction costs), so every scenario has the base
+model's structure and the sweep re-solves one live HiGHS model in place.
+
+Measured (wall clock, same process):
+
+* ``rebuild_loop``: today's way, ``problem.with_settings(...).solve()`` per
+  scenario (the trade plan and its autarky benchmark), on the first
+  ``REBUILD_SAMPLE`` scenarios; ``rebuild_noaut`` the same with
+  ``autarky=False`` (like for like with the sweep, which skips autarky);
+* ``fast_1proc``: ``Sweep.run()`` in this process (compile, update the live
+  model, warm re-solve; objective only);
+* ``dask_1w`` / ``dask_2w``: the same sweep on a ``LocalCluster`` of 1 and 2
+  worker processes (cluster start-up not included; reported apart).
+
+The per-scenario phases of the fast path (``build`` = the scenario's problem
+from its edits, ``compile`` = ``problem.compile()``, ``solve`` = update +
+warm re-solve, ``extract``) come from the sweep's own records.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from typing import Any
+
+from benchmarks.registry import Timer, benchmark
+from regionopt.land import delta_example
+from regionopt.scenarios import Sweep
+from regionopt.scenarios.edits import apply_settings_edits
+
+REBUILD_SAMPLE = int(os.environ.get("RO_BENCH_REBUILD_SAMPLE", "100"))
+
+RANGES = {
+    "platform_payout_coefficient": (0.5, 1.45),  # below every buyer coefficient (1.5, 2): no idle round trips
+    "statutory_price_scale": (0.3, 3.0),
+    "intra_cost_10k_cny_per_unit": (0.0, 1.0),
+    "transport_cost_10k_cny_per_unit_km": (0.0005, 0.004),
+}
+
+
+def _dask_run(sweep: Sweep, workers: int) -> tuple[float, float, Any]:
+    from distributed import Client, LocalCluster
+
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           silence_logs=40)
+    client = Client(cluster)
+    try:
+        client.wait_for_workers(workers, timeout=120)
+        start = time.perf_counter() - t0
+        with tempfile.TemporaryDirectory() as d:
+            t1 = time.perf_counter()
+            res = sweep.run(client, store=d, progress=False)
+            secs = time.perf_counter() - t1
+    finally:
+        client.close()
+        cluster.close()
+    return secs, start, res
+
+
+@benchmark("scenarios_delta", sizes=(1000,), description="Delta land sweep: rebuild loop vs fast re-solve vs Dask")
+def bench_scenarios(n: int, timer: Timer) -> dict[str, Any]:
+    base = delta_example()
+    with timer.phase("define_and_validate"):
+        sweep = Sweep.sample(base, RANGES, n, method="lhs", seed=13)
+    names = [s.name for s in sweep.scenarios[:REBUILD_SAMPLE]]
+    # the settings each scenario changes, as with_settings keywords (today's way of writing a variant)
+    changes = {s.name: apply_settings_edits(base.settings, s.settings_edits) for s in sweep.scenarios[:REBUILD_SAMPLE]}
+    objs: dict[str, float] = {}
+    with timer.phase("rebuild_loop"):
+        for name in names:
+            objs[name] = base.with_settings(**changes[name]).solve().objective
+    with timer.phase("rebuild_noaut"):
+        for name in names:
+            base.with_settings(**changes[name]).solve(autarky=False)
+    with tempfile.TemporaryDirectory() as d:
+        with timer.phase("fast_1proc"):
+            res = sweep.run(store=d, progress=False)
+    agree = max(abs(res.set_index("name").at[k, "objective"] - v) / max(1.0, abs(v)) for k, v in objs.items())
+    d1, _start1, res1 = _dask_run(sweep, 1)
+    d2, start2, res2 = _dask_run(sweep, 2)
+    timer.phases["dask_1w"] = d1
+    timer.phases["dask_2w"] = d2
+    ph = timer.phases
+    per_rebuild = ph["rebuild_loop"] / len(names)
+    per_fast = ph["fast_1proc"] / n
+    return {
+        "scenarios": n,
+        "rebuild_sample": len(names),
+        "s/scen_rebuild": per_rebuild,
+        "s/scen_rebuild_noaut": ph["rebuild_noaut"] / len(names),
+        "s/scen_fast": per_fast,
+        "s/scen_dask_1w": d1 / n,
+        "s/scen_dask_2w": d2 / n,
+        "speedup_fast_vs_rebuild": per_rebuild / per_fast,
+        "speedup_fast_vs_rebuild_noaut": ph["rebuild_noaut"] / len(names) / per_fast,
+        "speedup_2w_vs_1w": d1 / d2,
+        "speedup_2w_vs_1proc": ph["fast_1proc"] / d2,
+        "phase_build": float(res["seconds_build"].mean()),
+        "phase_compile": float(res["seconds_compile"].mean()),
+        "phase_solve": float(res["seconds_solve"].mean()),
+        "phase_extract": float(res["seconds_extract"].mean()),
+        "routes": dict(res["route"].value_counts()),
+        "max_rel_diff_vs_rebuild": agree,
+        "same_as_dask": bool((abs(res1["objective"] - res["objective"]).max() <= 1e-6 * abs(res["objective"]).max())
+                             and (abs(res2["objective"] - res["objective"]).max()
+                                  <= 1e-6 * abs(res["objective"]).max())),
+        "cluster_start_s": start2,
+        "load_avg_1min": os.getloadavg()[0],
+    }
