@@ -216,8 +216,11 @@ def test_a_killed_worker_process_loses_only_its_batch(land, tmp_path) -> None:
     kill = H.KillOnce(log, tmp_path / "killed", sw.scenarios[7].name)
     store = tmp_path / "pool"
     ctx = mp.get_context("spawn")
-    with pytest.raises(SweepIncomplete) as ei, ProcessPoolExecutor(2, mp_context=ctx) as pool:
-        sw.run(pool, store=store, extract=kill, progress=False, batch_size=2)
+    with ProcessPoolExecutor(2, mp_context=ctx) as pool:
+        with pytest.raises(InputError, match="cannot be pickled"):
+            sw.run(pool, extract=lambda r: {}, progress=False)
+        with pytest.raises(SweepIncomplete) as ei:
+            sw.run(pool, store=store, extract=kill, progress=False, batch_size=2)
     assert (tmp_path / "killed").exists()
     assert sw.scenarios[7].name in ei.value.missing
     before = ParquetStore(store).records()

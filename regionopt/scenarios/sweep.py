@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +387,14 @@ class Sweep:
         opts = SolveOptions.make(options, **overrides)
         payload = Payload(self.base, self._frames, self.fingerprint, opts, model_kw, fast, extract,
                           stop_on_error=errors == "raise", diagnose=diagnose)
+        if extract is not None and isinstance(executor, ProcessPoolExecutor):
+            try:
+                pickle.dumps(extract)
+            except Exception as exc:  # any pickling failure means the same to the user
+                raise InputError(f"a process pool sends extract to its workers by pickle, and it cannot be "
+                                 f"pickled ({type(exc).__name__}: {exc}); define it at module level (not a lambda "
+                                 "or a local function), or use a Dask client, which pickles by value",
+                                 table="scenarios", field="extract") from None
         st: ParquetStore | None = None
         if store is not None:
             st = ParquetStore(store, problem=type(self.base).__name__, fingerprint=self.fingerprint)
