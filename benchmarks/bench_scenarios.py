@@ -150,6 +150,10 @@ def bench_scenarios(n: int, timer: Timer) -> dict[str, Any]:
         "same_as_dask": bool((abs(res1["objective"] - res["objective"]).max() <= 1e-6 * abs(res["objective"]).max())
                              and (abs(res2["objective"] - res["objective"]).max()
                                   <= 1e-6 * abs(res["objective"]).max())),
+        # scenarios in flight on average (sum of per-scenario wall seconds in the workers / sweep wall seconds):
+        # near the worker count when the sweep keeps every worker busy, whatever the machine's load
+        "in_flight_dask_1w": float(res1["seconds_total"].sum() / d1),
+        "in_flight_dask_2w": float(res2["seconds_total"].sum() / d2),
         "cluster_start_s": start2,
         "load_avg_1min": os.getloadavg()[0],
     }

@@ -95,6 +95,18 @@ def test_structure_changes_rebuild_and_switch_back(land) -> None:
             sw.problem(name).solve(autarky=False).objective, rel=1e-9)
 
 
+def test_thread_pool_gives_the_same_results(land) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sw = Sweep.grid(land, statutory_price_scale=[0.5, 1.0, 2.0], platform=[True, False])
+    here = sw.run(progress=False)
+    with ThreadPoolExecutor(2) as pool:
+        there = Sweep.grid(land, statutory_price_scale=[0.5, 1.0, 2.0], platform=[True, False]).run(
+            pool, progress=False, batch_size=2)
+    pd.testing.assert_series_equal(there["status"], here["status"])
+    np.testing.assert_allclose(there["objective"], here["objective"], rtol=1e-9)
+
+
 def test_clusters_sweep_matches_solve() -> None:
     p = delta_problem(list(CLUSTER_SECTOR)[:4])
     sw = Sweep.grid(p, land_budget_scale={"Anhui": [0.3, 1.0]}, fit_scale=[0.9, 1.1])
