@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import distributed  # the scenarios extra (in dev): CI runs this on a real LocalCluster
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,8 +15,6 @@ import pytest
 from regionopt.scenarios import ParquetStore, Sweep
 
 from . import scenario_helpers as H
-
-distributed = pytest.importorskip("distributed", reason="the scenarios extra (dask[distributed]) is not installed")
 
 ROOT = Path(__file__).resolve().parents[1]
 
