@@ -168,7 +168,10 @@ class CooperativeGame:
                     raise InputError(f"unknown player {p!r}", table="characteristic function",
                                      row=raw, field="coalition", value=p)
                 mask |= 1 << index[p]
-            val = float(table[raw])
+            try:
+                val = float(table[raw])
+            except (TypeError, ValueError):
+                val = float("nan")  # text or None: refused just below, naming the coalition
             if not np.isfinite(val):
                 raise InputError("value must be a finite number", table="characteristic function",
                                  row=raw, field="value", value=table[raw])

@@ -30,6 +30,7 @@ import pyomo.environ as pyo
 
 from ..errors import InfeasibleError, InputError
 from ..solve import SolveOptions, raise_infeasible, raise_solver_failure, solve_model
+from .forecast import read_forecast
 from .policy import _bounds
 
 __all__ = ["ScheduleResult", "sharing_schedule"]
@@ -117,6 +118,7 @@ def sharing_schedule(
     """
     if not isinstance(forecast, pd.Series) or forecast.empty:
         raise InputError("forecast must be a non-empty Series of yearly revenue (万元) by year", table="forecast")
+    forecast = read_forecast(forecast)  # year labels: whole numbers from 1 ("Y1" is an InputError)
     years = [int(y) for y in forecast.index]
     if len(set(years)) != len(years):
         dup = next(y for y in years if years.count(y) > 1)

@@ -22,7 +22,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,8 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from ..errors import Conflict, InputError
 from .types import Duals, Solution, SolveOptions, SolveReport, Status
 
-__all__ = ["CompiledModel", "LiveModel", "check_highs_options", "compile_model", "iis", "new_highs", "solve"]
+__all__ = ["CompiledModel", "LiveModel", "Progress", "check_highs_options", "compile_model", "iis", "new_highs",
+           "progress", "solve"]
 
 INF = float(highspy.kHighsInf)
 
@@ -131,6 +133,104 @@ class _SchedulerGate:
 
 
 _GATE = _SchedulerGate()
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report of a running HiGHS solve (see :func:`progress`).
+
+    Attributes
+    ----------
+    elapsed
+        Seconds since the solve started.
+    mip
+        Whether the model has integer variables (``incumbent``, ``bound`` and
+        ``gap`` are only known for MIPs, NaN otherwise).
+    incumbent, bound
+        Objective of the best plan found so far and the best bound (the
+        objective's own sense); NaN until known.
+    gap
+        Relative gap between them (HiGHS's ``mip_gap``); NaN until known.
+    done
+        True for the last report, sent when the solve returns.
+    """
+
+    elapsed: float
+    mip: bool
+    incumbent: float = math.nan
+    bound: float = math.nan
+    gap: float = math.nan
+    done: bool = False
+
+
+_PROGRESS: ContextVar[tuple[Callable[[Progress], None], float] | None] = ContextVar("regionopt_highs_progress",
+                                                                                   default=None)
+
+
+@contextmanager
+def progress(callback: Callable[[Progress], None], interval: float = 0.5) -> Iterator[None]:
+    """Report the progress of every HiGHS solve started in this context (this thread).
+
+    ``callback`` receives a :class:`Progress` every ``interval`` seconds while a
+    solve runs, and once more with ``done=True`` when it returns. It is called
+    from a helper thread that only reads numbers HiGHS's MIP callback
+    (``kCallbackMipInterrupt``) stored: the ``Highs`` object is never touched
+    from another thread. Used by the command line for its live line.
+    """
+    token = _PROGRESS.set((callback, float(interval)))
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+@contextmanager
+def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval: float, mip: bool
+               ) -> Iterator[None]:
+    state = {"incumbent": math.nan, "bound": math.nan, "gap": math.nan}
+    t0 = time.perf_counter()
+
+    def on_mip(e: Any) -> None:  # runs in the solving thread: store numbers only
+        d = e.data_out
+        for key, attr in (("incumbent", "mip_primal_bound"), ("bound", "mip_dual_bound"), ("gap", "mip_gap")):
+            v = float(getattr(d, attr, math.nan))
+            state[key] = v if math.isfinite(v) and abs(v) < 1e30 else math.nan
+
+    def report(done: bool = False) -> None:
+        callback(Progress(time.perf_counter() - t0, mip, state["incumbent"], state["bound"], state["gap"], done))
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            report()
+
+    subscribed = False
+    if mip:
+        try:
+            h.cbMipInterrupt.subscribe(on_mip)
+            subscribed = True
+        except Exception:  # pragma: no cover - a highspy without the callback API: elapsed time only
+            subscribed = False
+    th = threading.Thread(target=tick, name="regionopt-progress", daemon=True)
+    th.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        th.join()
+        if subscribed:
+            h.cbMipInterrupt.unsubscribe(on_mip)
+        report(done=True)
+
+
+def _progress_context(h: highspy.Highs, mip: bool) -> AbstractContextManager[None]:
+    hook = _PROGRESS.get()
+    if hook is None:
+        return nullcontext()
+    return _reporting(h, hook[0], hook[1], mip)
 
 # --------------------------------------------------------------------------- options
 
@@ -428,7 +528,7 @@ def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
     if opts.threads is not None:
         h.setOptionValue("threads", int(opts.threads))
     check_highs_options(h, dict(opts.options))
-    with _GATE.solve(opts.threads):
+    with _GATE.solve(opts.threads), _progress_context(h, mip):
         t0 = time.perf_counter()
         h.run()
         secs = time.perf_counter() - t0
