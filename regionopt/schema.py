@@ -214,6 +214,11 @@ class SheetOrigin:
         tokens.discard("")
         if not tokens or not self.keys:
             return []
+        # a part of the label no row holds is a default (e.g. period 1 without a period column)
+        held = set().union(*self.keys)
+        tokens = {t for t in tokens if t in held}
+        if not tokens:
+            return []
         return [i for i, k in enumerate(self.keys) if tokens <= k]
 
     def locate(self, label: Any, column: str | None = None) -> str | None:

@@ -539,6 +539,8 @@ def _read(path: str | Path, tables: Mapping[str, TableSpec]
                     raise InputError(f"required sheet {table!r} is empty (no header row)", table=table,
                                      position=f"sheet {sheet!r}")
                 continue
+            if len(sh.frame) == 0 and not tspec.required:
+                continue  # an optional sheet left as the template has it (headers only): not given
             frames[table] = _frame(sh, tspec, table)
     finally:
         wb_v.close()

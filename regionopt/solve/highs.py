@@ -175,9 +175,11 @@ def progress(callback: Callable[[Progress], None], interval: float = 0.5) -> Ite
 
     ``callback`` receives a :class:`Progress` every ``interval`` seconds while a
     solve runs, and once more with ``done=True`` when it returns. It is called
-    from a helper thread that only reads numbers HiGHS's MIP callback
-    (``kCallbackMipInterrupt``) stored: the ``Highs`` object is never touched
-    from another thread. Used by the command line for its live line.
+    from a helper thread that only reads numbers stored by HiGHS's MIP
+    callbacks (interrupt checks, improving solutions, log lines; they run in
+    the solving thread and store the bounds they carry): the ``Highs`` object
+    is never touched from another thread. Used by the command line for its
+    live line.
     """
     token = _PROGRESS.set((callback, float(interval)))
     try:
@@ -196,7 +198,8 @@ def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval:
         d = e.data_out
         for key, attr in (("incumbent", "mip_primal_bound"), ("bound", "mip_dual_bound"), ("gap", "mip_gap")):
             v = float(getattr(d, attr, math.nan))
-            state[key] = v if math.isfinite(v) and abs(v) < 1e30 else math.nan
+            if math.isfinite(v) and abs(v) < 1e30:  # an event without this number keeps the last one
+                state[key] = v
 
     def report(done: bool = False) -> None:
         callback(Progress(time.perf_counter() - t0, mip, state["incumbent"], state["bound"], state["gap"], done))
@@ -207,13 +210,14 @@ def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval:
         while not stop.wait(interval):
             report()
 
-    subscribed = False
-    if mip:
-        try:
-            h.cbMipInterrupt.subscribe(on_mip)
-            subscribed = True
-        except Exception:  # pragma: no cover - a highspy without the callback API: elapsed time only
-            subscribed = False
+    events = []
+    if mip:  # interrupt checks, improving solutions and log lines all carry the bounds
+        for name in ("cbMipInterrupt", "cbMipImprovingSolution", "cbMipLogging"):
+            try:
+                getattr(h, name).subscribe(on_mip)
+                events.append(name)
+            except Exception:  # pragma: no cover - a highspy without this callback: fewer updates
+                pass
     th = threading.Thread(target=tick, name="regionopt-progress", daemon=True)
     th.start()
     try:
@@ -221,8 +225,8 @@ def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval:
     finally:
         stop.set()
         th.join()
-        if subscribed:
-            h.cbMipInterrupt.unsubscribe(on_mip)
+        for name in events:
+            getattr(h, name).unsubscribe(on_mip)
         report(done=True)
 
 
