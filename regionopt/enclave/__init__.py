@@ -58,7 +58,7 @@ from .policy import (
     shareable_revenue,
 )
 from .production import EnclaveGame, LinearProductionGame, default_park_technology
-from .schedule import ScheduleResult, sharing_schedule
+from .schedule import ScheduleResult, ScheduleSettings, SharingSchedule, sharing_schedule
 from .solutions import banzhaf, proportional, shapley, shapley_monte_carlo
 
 __all__ = [
@@ -72,6 +72,8 @@ __all__ = [
     "LinearProductionGame",
     "RoundedSplit",
     "ScheduleResult",
+    "ScheduleSettings",
+    "SharingSchedule",
     "TaxLayers",
     "airport_game",
     "apply_floors_caps",
