@@ -7,6 +7,7 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
+from regionopt.solve import SolveOptions
 from regionopt.enclave import ramp_up_forecast, sharing_schedule, xiaoshan_xuancheng_down_park
 from regionopt.errors import InfeasibleError, InputError
 
@@ -15,8 +16,8 @@ COSTS = pd.Series({"Source": 0.0, "Host": 3000.0, "Investor": 5000.0})
 FORECAST = ramp_up_forecast(6000.0, ramp_years=5, years=20)
 
 
-def test_npv_matches_net_target_and_ratios_sum_to_100():
-    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05)
+def test_npv_matches_net_target_and_ratios_sum_to_100(solver):
+    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05, options=SolveOptions(solver=solver))
     assert r.table.sum(axis=1).to_numpy() == pytest.approx(100.0)
     npv = r.npv
     assert npv["npv_10k_cny"].to_numpy() == pytest.approx(npv["target_npv_10k_cny"].to_numpy(), rel=1e-6)
