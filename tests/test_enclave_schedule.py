@@ -7,9 +7,9 @@ import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
-from regionopt.solve import SolveOptions
 from regionopt.enclave import ramp_up_forecast, sharing_schedule, xiaoshan_xuancheng_down_park
 from regionopt.errors import InfeasibleError, InputError
+from regionopt.solve import SolveOptions
 
 ALLOC = pd.Series({"Source": 50.0, "Host": 30.0, "Investor": 20.0})
 COSTS = pd.Series({"Source": 0.0, "Host": 3000.0, "Investor": 5000.0})
