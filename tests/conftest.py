@@ -57,3 +57,11 @@ def delta_clusters():  # type: ignore[no-untyped-def]
 def tiny_land() -> dict:
     """A three-region, two-province land instance small enough to check by hand."""
     return tiny_frames()
+
+
+@pytest.fixture(scope="session")
+def delta_plan_result():  # type: ignore[no-untyped-def]
+    """The integrated Delta plan on the three seed clusters, solved once."""
+    from regionopt.plan import delta_plan
+
+    return delta_plan().solve()
