@@ -81,3 +81,17 @@ def test_schedule_components_are_documented() -> None:
 @pytest.mark.parametrize("page", ["land.md", "clusters.md", "enclave.md"])
 def test_pages_exist(page: str) -> None:
     assert (DOCS / page).exists()
+
+
+def test_plan_components_are_documented() -> None:
+    from regionopt.plan import RegionalPlan
+
+    from .plan_checks import tiny_parts
+
+    parts = tiny_parts(0)
+    parts["enclaves"] = parts["enclaves"].assign(max_roles=1)
+    m = RegionalPlan.from_frames(**parts).to_pyomo()
+    top = {c.local_name for kind in KINDS for c in m.component_objects(kind, descend_into=False)
+           if "_index" not in c.local_name}
+    assert {"link_quota", "link_farmland", "enclave_within_role", "energy_province"} <= top
+    assert _missing(top, "plan.md") == []
