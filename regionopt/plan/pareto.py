@@ -71,16 +71,17 @@ class ParetoFront:
         require("matplotlib", extra="plot", what="Pareto front figures")
         import matplotlib.pyplot as plt
 
+        from matplotlib.ticker import FuncFormatter
+
         if ax is None:
             _, ax = plt.subplots(figsize=(6.5, 4.2))
         t = self.table.sort_values("equity")
         ax.plot(t["equity"], t["welfare_10k_cny"] / 1e4, marker="o", color="#1f77b4")
-        for _i, r in t.iterrows():
-            ax.annotate(f"{r['welfare_10k_cny'] / 1e4:,.0f}", (r["equity"], r["welfare_10k_cny"] / 1e4),
-                        textcoords="offset points", xytext=(4, 4), fontsize=7)
-        ax.set_xlabel(f"{self.equity.replace('_', ' ')} ({self.unit})")
-        ax.set_ylabel("welfare of the plan (亿元)")
-        ax.set_title("Efficiency–equity front (AUGMECON2)")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        unit = self.unit.replace("10k_cny", "10k CNY").replace("10k persons", "10,000 persons")
+        ax.set_xlabel(f"{self.equity.replace('_', ' ')} ({unit})")
+        ax.set_ylabel("welfare of the plan (100 million CNY)")
+        ax.set_title("Efficiency–equity front (AUGMECON2): each point an efficient plan")
         ax.grid(alpha=0.3)
         return ax
 
