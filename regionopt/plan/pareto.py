@@ -70,7 +70,6 @@ class ParetoFront:
 
         require("matplotlib", extra="plot", what="Pareto front figures")
         import matplotlib.pyplot as plt
-
         from matplotlib.ticker import FuncFormatter
 
         if ax is None:
