@@ -60,7 +60,7 @@ from .policy import (
     shareable_revenue,
 )
 from .production import EnclaveGame, LinearProductionGame, default_park_technology
-from .schedule import ScheduleResult, sharing_schedule
+from .schedule import ScheduleResult, ScheduleSettings, SharingSchedule, sharing_schedule
 from .solutions import banzhaf, proportional, shapley, shapley_monte_carlo
 from .workbook import AgreementResult, EnclaveAgreement, EnclaveSettings
 
@@ -78,6 +78,8 @@ __all__ = [
     "LinearProductionGame",
     "RoundedSplit",
     "ScheduleResult",
+    "ScheduleSettings",
+    "SharingSchedule",
     "TaxLayers",
     "airport_game",
     "apply_floors_caps",
