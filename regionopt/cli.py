@@ -5,8 +5,8 @@ Usage (regionopt COMMAND --help for the options of each):
     regionopt delta                       the Delta land-quota walkthrough (prints, writes a workbook)
     regionopt template PATH [--model M]   an empty, documented input workbook (land unless --model)
     regionopt solve IN.xlsx [-o OUT]      solve a filled workbook (the model is told by its sheets)
-    regionopt land|clusters|enclave template PATH | solve IN.xlsx | example
-    regionopt plan ...                    the integrated plan, once it is part of regionopt
+    regionopt land|clusters|enclave|plan template PATH | solve IN.xlsx | example
+                                          one model: its template, a solve, its worked example
 
 Exit codes: 0 a plan was found; 2 an error, printed on standard error without
 a traceback (bad input, an impossible plan, a missing solver); 3 the solver
@@ -61,6 +61,9 @@ class ModelCommand:
         ``example(args) -> (problem, intro lines)``: the worked Delta case, if any.
     solver_options
         Whether ``--solver``, ``--time-limit``, ``--mip-gap``, ``--log`` apply.
+    more_settings
+        Settings of sub-models the template lists under a prefix (the plan's
+        ``land.*`` and ``clusters.*`` rows).
     """
 
     name: str
@@ -72,6 +75,7 @@ class ModelCommand:
     solver_options: bool = True
     example_help: str = ""
     example_options: Callable[[argparse.ArgumentParser], None] | None = None
+    more_settings: Callable[[], dict[str, Any]] | None = None
 
     def problem_class(self) -> Any:
         mod, _, cls = self.problem.partition(":")
@@ -175,6 +179,53 @@ def _print_enclave(res: Any, args: argparse.Namespace, out: TextIO) -> None:
     _print_notes(res, out)
 
 
+def _print_plan(res: Any, args: argparse.Namespace, out: TextIO) -> None:
+    top = int(getattr(args, "top", 15))
+    _print_summary(res, out)
+    if not _has_plan(res):
+        print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
+        _print_notes(res, out)
+        return
+    print("\n== Provinces, 万元 (land welfare, cluster value, welfare) and the roles they credit and host", file=out)
+    _fmt(res.provinces, out)
+    roles = res.roles
+    head = f"first {top} of {len(roles)}" if len(roles) > top else f"all {len(roles)}"
+    print(f"\n== Roles ({head}; host differs from city for a role in an enclave)", file=out)
+    _fmt(roles.head(top), out)
+    if len(res.enclaves):
+        print("\n== Enclaves: source, host, land, tax and the split", file=out)
+        _fmt(res.enclaves, out)
+    else:
+        print("\n== Enclaves: none used", file=out)
+    print("\n== Objective terms, 万元", file=out)
+    _fmt(res.terms.to_frame(), out)
+    _print_notes(res, out)
+
+
+def _plan_example(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    from .plan import delta_plan, jiangsu_clusters
+
+    prob = delta_plan(jiangsu_clusters()) if args.clusters == "jiangsu" else delta_plan()
+    return prob, [
+        "the integrated Yangtze River Delta plan: cluster roles on the 41-city land market, with enclaves",
+        "City and cluster data are sourced (regionopt/data/SOURCES.md); project values, quotas, fit scores, the "
+        "value of a point and enclave parameters are ILLUSTRATIVE (docs/plan.md).",
+    ]
+
+
+def _plan_example_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--clusters", choices=("seed", "jiangsu"), default="seed",
+                   help="seed: the three clusters of the seed (default); jiangsu: Jiangsu's 13 national clusters "
+                   "(set --time-limit)")
+
+
+def _plan_settings() -> dict[str, Any]:
+    from .clusters import ClusterSettings
+    from .land import LandSettings
+
+    return {"land": LandSettings, "clusters": ClusterSettings}
+
+
 def _land_example(args: argparse.Namespace) -> tuple[Any, list[str]]:
     from .land import delta_example
 
@@ -236,8 +287,7 @@ def _enclave_example_options(p: argparse.ArgumentParser) -> None:
                    "Yangtze Delta Sci-Tech City")
 
 
-#: The models of the command line, by subcommand. The integrated plan registers itself here when it lands
-#: (``problem="regionopt.plan:PlanProblem"``; until then ``regionopt plan`` says it is not available).
+#: The models of the command line, by subcommand; a new model adds a :class:`ModelCommand` (:func:`register_model`).
 MODELS: dict[str, ModelCommand] = {
     "land": ModelCommand(
         "land", "land-quota trading between cities and provinces (LandQuotaProblem)",
@@ -254,8 +304,10 @@ MODELS: dict[str, ModelCommand] = {
         _enclave_example, solver_options=False, example_help="a worked enclave case",
         example_options=_enclave_example_options),
     "plan": ModelCommand(
-        "plan", "the integrated plan (land, clusters and enclaves together; not yet part of regionopt)",
-        "regionopt.plan:PlanProblem", _print_land, frozenset({"plan"})),
+        "plan", "the integrated plan: cluster roles on the land-quota market, with enclaves (RegionalPlan)",
+        "regionopt.plan:RegionalPlan", _print_plan, frozenset({"land_regions", "clusters_cities"}), _plan_example,
+        example_help="the integrated Delta plan", example_options=_plan_example_options,
+        more_settings=_plan_settings),
 }
 
 
@@ -279,9 +331,9 @@ def _detect(path: str) -> ModelCommand:
     finally:
         wb_v.close()
         wb_f.close()
-    hits = [m for m in MODELS.values() if m.sheets and m.sheets <= names and m.name != "plan"]
+    hits = [m for m in MODELS.values() if m.sheets and m.sheets <= names]
     if len(hits) != 1:
-        which = ", ".join(f"{m.name} ({', '.join(sorted(m.sheets))})" for m in MODELS.values() if m.name != "plan")
+        which = ", ".join(f"{m.name} ({', '.join(sorted(m.sheets))})" for m in MODELS.values())
         raise InputError(f"cannot tell which model {Path(path).name} is for from its sheets {sorted(names)}; "
                          f"expected the sheets of one of: {which}. Use 'regionopt <model> solve'",
                          table="workbook", value=str(path))
@@ -364,7 +416,7 @@ def do_template(cmd: ModelCommand, path: str) -> int:
     from .io.files import check_writable
 
     check_writable(path)
-    out = write_template(cmd.problem_class(), path)
+    out = write_template(cmd.problem_class(), path, cmd.more_settings() if cmd.more_settings else None)
     print(f"wrote {out} ({cmd.name} input workbook; read its notes and README sheets first)")
     return 0
 
@@ -471,7 +523,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "README sheet (every column in English and Chinese), one sheet per table, and settings.",
                        formatter_class=_Formatter)
     t.add_argument("path", metavar="PATH.xlsx", help="workbook to write (its folder must exist)")
-    t.add_argument("--model", choices=[m for m in MODELS if m != "plan"], default="land",
+    t.add_argument("--model", choices=list(MODELS), default="land",
                    help="which model's workbook (default land)")
     t.set_defaults(func=lambda a: do_template(MODELS[a.model], a.path))
 
@@ -479,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read a workbook laid out like 'regionopt template', solve it, print the plan "
                        "and write the results workbook.", formatter_class=_Formatter)
     s.add_argument("workbook", metavar="IN.xlsx", help="the filled input workbook")
-    s.add_argument("--model", choices=[m for m in MODELS if m != "plan"], default=None,
+    s.add_argument("--model", choices=list(MODELS), default=None,
                    help="which model (default: told by the workbook's sheets)")
     _out_option(s)
     _top_option(s)

@@ -58,6 +58,16 @@ def make_settings(cls: type[BaseModel], settings: BaseModel | Mapping[str, Any] 
                              table="settings")
         base = dict(settings)
     base.update(changes)
+    # "statutory.base_10k_cny_per_mu": one field of a nested settings model (a workbook's settings rows)
+    for key in [k for k in base if isinstance(k, str) and "." in k]:
+        head, _, rest = key.partition(".")
+        finfo = cls.model_fields.get(head)
+        sub = finfo.annotation if finfo is not None else None
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            cur = base.get(head)
+            nested = cur.model_dump() if isinstance(cur, BaseModel) else dict(cur or {})
+            nested[rest] = base.pop(key)
+            base[head] = nested
     unknown = [k for k in base if k not in cls.model_fields]
     if unknown:
         import difflib

@@ -75,7 +75,20 @@ def test_template_per_model(tmp_path: Path, model: str, sheet: str) -> None:
     assert pd.ExcelFile(out2).sheet_names == pd.ExcelFile(out).sheet_names
 
 
-def test_plan_is_a_hook_until_the_integrated_plan_lands(tmp_path: Path, capsys) -> None:
+def test_plan_template_has_both_models_and_their_settings(tmp_path: Path) -> None:
+    out = tmp_path / "p.xlsx"
+    assert main(["plan", "template", str(out)]) == 0
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"land_regions", "land_projects", "clusters_cities", "clusters_fit", "land_shares", "enclaves"} <= set(sheets)
+    keys = set(sheets["settings"]["key"])
+    assert {"value_per_point_10k_cny", "land.bilateral", "land.statutory.base_10k_cny_per_mu",
+            "clusters.core_distance_km"} <= keys
+    assert sheets["settings"]["说明"].notna().all()
+
+
+def test_a_model_that_is_not_installed_is_one_line(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setitem(cli.MODELS, "plan", cli.ModelCommand("plan", "the plan", "regionopt.no_such_module:X",
+                                                             cli._print_plan))
     assert main(["plan", "template", str(tmp_path / "p.xlsx")]) == 2
     err = capsys.readouterr().err
     assert "not part of this version" in err and "Traceback" not in err

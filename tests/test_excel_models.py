@@ -15,7 +15,7 @@ from regionopt.enclave import EnclaveAgreement
 from regionopt.io.excel import write_template
 from regionopt.land import LandQuotaProblem
 
-from .workbooks import clusters_simple, enclave_tiny, land_tiny, write_workbook
+from .workbooks import clusters_simple, enclave_tiny, land_tiny
 
 MODELS = [LandQuotaProblem, ClusterRoleProblem, EnclaveAgreement]
 
@@ -27,7 +27,7 @@ def test_template_describes_every_column_in_english_and_chinese(tmp_path: Path, 
     assert list(sheets)[:2] == ["notes", "README"]
     readme = sheets["README"]
     cols = readme[(readme["sheet"] != "settings") & ~readme["column"].str.startswith("(")]
-    for name, spec in model.tables.items():
+    for name in model.tables:
         assert name in sheets, name
         assert list(sheets[name].columns) == [c for c in cols[cols["sheet"] == name]["column"]]
     # every column: a Chinese header, an English meaning and a Chinese one

@@ -7,8 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from .test_clusters_model import _simple as clusters_simple  # noqa: F401  (re-exported)
-from .test_land_inputs import tiny_frames as land_tiny  # noqa: F401
+from .cluster_checks import simple_tables as clusters_simple  # noqa: F401  (re-exported)
+from .land_checks import tiny_frames as land_tiny  # noqa: F401
 
 
 def enclave_tiny() -> dict[str, Any]:

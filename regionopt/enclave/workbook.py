@@ -308,7 +308,8 @@ class EnclaveAgreement:
         origin = origin_of(contrib)
         for i, r in enumerate(rows):
             if r.role is not None and r.role not in ("source", "host", "investor", "other"):
-                raise InputError("role must be source, host, investor or other", table="contributions", row=r.partner,
+                raise InputError(f"role must be source, host, investor or other (got {r.role!r})",
+                                 table="contributions", row=r.partner,
                                  field="role", value=r.role, position=None if origin is None else origin.cell(i, "role"))
             if r.floor_share is not None and r.cap_share is not None and r.floor_share > r.cap_share:
                 raise InputError(f"floor_share {r.floor_share} is above cap_share {r.cap_share}", table="contributions",

@@ -155,12 +155,25 @@ def _cell(v: Any) -> Any:
 _HEADER_FILL = "DDEBF7"
 
 
-def write_template(problem_cls: Any, path: str | Path) -> Path:
+def _zh_table(name: str) -> str:
+    if name in zh.TABLES:
+        return zh.TABLES[name][0]
+    head, _, rest = name.partition("_")
+    if rest in zh.TABLES:  # a sub-model's table in a combined workbook (land_regions)
+        return f"{zh.TABLES.get(head, (head, ''))[0]}{zh.TABLES[rest][0]}" if head in ("land", "clusters") else \
+            zh.TABLES[rest][0]
+    return name
+
+
+def write_template(problem_cls: Any, path: str | Path,
+                   more_settings: Mapping[str, type[BaseModel]] | None = None) -> Path:
     """Write an empty, documented input workbook for ``problem_cls`` to ``path`` (atomically).
 
     ``problem_cls`` is any class with ``tables`` (name -> :class:`TableSpec`),
     ``settings_class`` (a pydantic model) and ``what`` (a name), e.g.
-    :class:`~regionopt.LandQuotaProblem`.
+    :class:`~regionopt.LandQuotaProblem`. ``more_settings`` adds the settings
+    of sub-models under a prefix (``{"land": LandSettings}`` gives rows
+    ``land.bilateral`` ...), as the integrated plan reads them.
 
     Sheets: ``notes`` (how to fill it in and the traps, English and Chinese),
     ``README`` (one row per column: Chinese header, required, meaning and unit
@@ -202,7 +215,7 @@ def write_template(problem_cls: Any, path: str | Path) -> Path:
          "设置：settings 表每行一个键；值为空时取默认值。"),
     ]
     for name, spec in tables.items():
-        lines.extend((f"[{name}] {en}", f"[{zh.TABLES.get(name, (name, ''))[0]}] {cn}") for en, cn in spec.notes)
+        lines.extend((f"[{name}] {en}", f"[{_zh_table(name)}] {cn}") for en, cn in spec.notes)
     notes_ws.append(["note", "说明"])
     for en, cn in lines:
         notes_ws.append([en, cn])
@@ -239,7 +252,10 @@ def write_template(problem_cls: Any, path: str | Path) -> Path:
     # ---- settings
     st = wb.create_sheet("settings")
     st.append(["key", "value", "description", "说明"])
-    for key, default, desc, zdesc in settings_rows(problem_cls.settings_class):
+    rows = list(settings_rows(problem_cls.settings_class))
+    for prefix, cls in (more_settings or {}).items():
+        rows.extend((f"{prefix}.{k}", v, d, z) for k, v, d, z in settings_rows(cls))
+    for key, default, desc, zdesc in rows:
         st.append([key, default, desc, zdesc])
         readme.append(["settings", key, "", "optional", desc, zdesc])
     _style_header(st, bold, fill)
@@ -498,17 +514,9 @@ def _settings(sh: _Sheet, path: Path) -> tuple[dict[str, Any], SheetOrigin]:
         if isinstance(val, (_dt.datetime, _dt.date)):
             raise InputError(f"a date ({val}) where a setting is expected: the cell is formatted as a date",
                              table="settings", field=key, value=str(val), position=pos)
-        target = out
-        parts = key.split(".")
-        for part in parts[:-1]:
-            nxt = target.setdefault(part, {})
-            if not isinstance(nxt, dict):
-                raise InputError(f"{part!r} is given both as a value and as a group", table="settings", field=key,
-                                 position=pos)
-            target = nxt
-        if parts[-1] in target:
+        if key in out:
             raise InputError("setting given twice", table="settings", field=key, position=pos)
-        target[parts[-1]] = val
+        out[key] = val  # "statutory.base_10k_cny_per_mu" stays flat: make_settings nests it
     return out, SheetOrigin("settings", origin.rows, origin.columns, tuple(keys))
 
 

@@ -104,6 +104,11 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "province_share": ("省级比例", "地方留成中省级所占比例"),
     "city_share": ("市级比例", "地方留成中市级所占比例"),
     "county_share": ("县级比例", "地方留成中县级所占比例"),
+    "farmland_share": ("耕地比例", "角色建设用地中占用耕地的比例，0–1（每亩占用耕地亩数）"),
+    "paddy_share": ("水田比例", "所占耕地中水田的比例，0–1"),
+    "source": ("飞出地", "飞出地城市代码：角色计入其产业链位置"),
+    "host": ("飞入地", "飞入地城市代码：角色的土地、能耗与红线影响落在此处"),
+    "source_share": ("飞出地分成比例", "角色收入中归飞出地的比例，0–1；空白＝求解后按该对城市的飞地博弈计算"),
     "first_year": ("起始年", "该阶段的第一年"),
     "last_year": ("结束年", "该阶段的最后一年；空白＝直到预测期结束"),
 }
@@ -126,6 +131,9 @@ BY_SCHEMA: dict[tuple[str, str], tuple[str, str]] = {
     ("TechnologyRow", "service_capacity"): ("服务能力", "每单位活动占用的服务能力"),
     ("TechnologyRow", "capital_10k_cny"): ("资本_万元", "每单位活动所需资本，万元"),
     ("ExportCapRow", "region"): ("地区", "卖方地区代码"),
+    ("LandShareRow", "grain_100kg_per_mu"): ("每亩产能_百公斤", "每亩所占耕地占用的粮食产能，百公斤/亩"),
+    ("EnclaveRow", "max_roles"): ("角色上限", "该对城市最多承载的角色数；空白＝不限"),
+    ("EnclaveRow", "note"): ("备注", "说明（依据的案例及其出处）"),
 }
 
 #: sheet -> Chinese sheet name (accepted as an alias) and description.
@@ -202,6 +210,16 @@ SETTINGS: dict[str, str] = {
     "years": "无收入预测时：示意性预测的年数",
     "ramp_years": "无收入预测时：示意性预测达产所需年数",
     "shared_layers": "参与分享的地方层级，逗号分隔（如 city, county）；空白＝全部",
+    # integrated plan
+    "value_per_point_10k_cny": "集群得分每分的价值，万元/分（示意性）",
+    "enclave_penalty_points_per_km": "飞地角色按飞出地与飞入地距离损失的匹配分，分/公里（示意性）",
+    "period": "角色取得用地的土地市场期次",
+    "cross_province_trade": "允许跨省交易用地指标（双边交易与国家平台）",
+    "cross_border_enclaves": "允许跨省的飞地配对",
+    "coalition": "可以跨界协同（交易、飞地）的省份，其余省份各自规划；空白＝全部省份",
+    "tax_10k_cny_per_mu_per_year": "角色用地每亩每年留存地方的税收，万元（用于飞地收入与分成时间表）",
+    "enclave_split": "source_share 为空的飞地：按该对城市的飞地博弈用此规则分配",
+    "schedule_years": "飞地收入预测的年数",
 }
 
 
