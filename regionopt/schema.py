@@ -356,6 +356,13 @@ def _suggest(col: str, known: Sequence[str], schema: type[BaseModel]) -> str:
                 "keep one column per field")
     if issubclass(schema, RowModel) and any(re.fullmatch(p, f"{col}_10k_cny") for p in schema.column_patterns):
         return f"; columns carry their unit: did you mean {col + '_10k_cny'!r} (万元)?"
+    if any("\u4e00" <= ch <= "\u9fff" for ch in col):  # a Chinese header: compare with the Chinese aliases
+        from .io.zh import aliases
+
+        zh_alias = aliases(schema)
+        near_zh = difflib.get_close_matches(col, list(zh_alias), n=1, cutoff=0.5)
+        if near_zh:
+            return f"; did you mean {near_zh[0]!r} ({zh_alias[near_zh[0]]})?"
     low = {k.lower(): k for k in known}
     if col.lower() in low:
         return f"; did you mean {low[col.lower()]!r}? (names are lower case)"
@@ -648,7 +655,7 @@ def read_distances(df: Any, table: str = "distances_km") -> pd.DataFrame:
             out[i, j] = v
     mat = pd.DataFrame(out, index=idx, columns=cols)
     flat = [(i, j) for i in range(len(idx)) for j in range(len(cols)) if np.isfinite(out[i, j])]
-    _apply_rule(DISTANCE_KM, [out[i, j] for i, j in flat], "distances_km", table, [idx[i] for i, _ in flat],
+    _apply_rule(DISTANCE_KM, [out[i, j] for i, j in flat], "distance_km", table, [idx[i] for i, _ in flat],
                 None, field_of=[cols[j] for _, j in flat],
                 positions=None if origin is None else [origin.cell(i, cols[j]) for i, j in flat])
     return mat
