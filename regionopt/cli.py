@@ -3,6 +3,7 @@
 ``regionopt delta``             the Delta land-quota walkthrough (prints flows, prices, gains; writes Excel)
 ``regionopt template PATH``     write an empty, documented land-quota input workbook
 ``regionopt solve IN.xlsx``     solve a land-quota workbook and write the results workbook
+``regionopt plan``              the integrated Delta plan (cluster roles on traded quota, enclaves, joint fund)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__
-from .errors import InfeasibleError, InputError
+from .errors import InfeasibleError, InputError, RegionoptError
 
 
 def _print_result(res: object, top: int) -> None:
@@ -99,10 +100,13 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--time-limit", type=float, default=None)
     s.add_argument("--top", type=int, default=15)
     s.set_defaults(func=_solve)
+    from .plan.walkthrough import add_parser as _plan_parser
+
+    _plan_parser(sub)
     args = ap.parse_args(argv)
     try:
         return int(args.func(args))
-    except (InputError, InfeasibleError) as exc:
+    except (InputError, InfeasibleError, RegionoptError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

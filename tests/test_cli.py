@@ -26,3 +26,19 @@ def test_template_then_solve_reports_bad_input(tmp_path, capsys) -> None:
     assert main(["solve", str(tpl)]) == 2
     err = capsys.readouterr().err
     assert "regions" in err
+
+
+def test_plan_walkthrough_prints_and_writes(tmp_path, capsys) -> None:
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "--no-game", "--excel", str(out)]) == 0
+    text = capsys.readouterr().out
+    for section in ("== Plan: optimal", "== Provinces", "== Roles", "ILLUSTRATIVE"):
+        assert section in text
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"summary", "provinces", "roles", "land_flows", "notes"} <= set(sheets)
+    assert len(sheets["provinces"]) == 4
+
+
+def test_plan_refuses_a_missing_folder_before_solving(tmp_path, capsys) -> None:
+    assert main(["plan", "--no-game", "--excel", str(tmp_path / "no" / "plan.xlsx")]) == 2
+    assert "does not exist" in capsys.readouterr().err
