@@ -5,8 +5,10 @@ Usage (regionopt COMMAND --help for the options of each):
     regionopt delta                       the Delta land-quota walkthrough (prints, writes a workbook)
     regionopt template PATH [--model M]   an empty, documented input workbook (land unless --model)
     regionopt solve IN.xlsx [-o OUT]      solve a filled workbook (the model is told by its sheets)
-    regionopt land|clusters|enclave|plan template PATH | solve IN.xlsx | example
+    regionopt land|clusters|enclave template PATH | solve IN.xlsx | example
                                           one model: its template, a solve, its worked example
+    regionopt plan [template PATH | solve IN.xlsx]
+                                          the integrated plan: without an action, the Delta walkthrough
 
 Exit codes: 0 a plan was found; 2 an error, printed on standard error without
 a traceback (bad input, an impossible plan, a missing solver); 3 the solver
@@ -202,23 +204,6 @@ def _print_plan(res: Any, args: argparse.Namespace, out: TextIO) -> None:
     _print_notes(res, out)
 
 
-def _plan_example(args: argparse.Namespace) -> tuple[Any, list[str]]:
-    from .plan import delta_plan, jiangsu_clusters
-
-    prob = delta_plan(jiangsu_clusters()) if args.clusters == "jiangsu" else delta_plan()
-    return prob, [
-        "the integrated Yangtze River Delta plan: cluster roles on the 41-city land market, with enclaves",
-        "City and cluster data are sourced (regionopt/data/SOURCES.md); project values, quotas, fit scores, the "
-        "value of a point and enclave parameters are ILLUSTRATIVE (docs/plan.md).",
-    ]
-
-
-def _plan_example_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--clusters", choices=("seed", "jiangsu"), default="seed",
-                   help="seed: the three clusters of the seed (default); jiangsu: Jiangsu's 13 national clusters "
-                   "(set --time-limit)")
-
-
 def _plan_settings() -> dict[str, Any]:
     from .clusters import ClusterSettings
     from .land import LandSettings
@@ -305,8 +290,7 @@ MODELS: dict[str, ModelCommand] = {
         example_options=_enclave_example_options),
     "plan": ModelCommand(
         "plan", "the integrated plan: cluster roles on the land-quota market, with enclaves (RegionalPlan)",
-        "regionopt.plan:RegionalPlan", _print_plan, frozenset({"land_regions", "clusters_cities"}), _plan_example,
-        example_help="the integrated Delta plan", example_options=_plan_example_options,
+        "regionopt.plan:RegionalPlan", _print_plan, frozenset({"land_regions", "clusters_cities"}),
         more_settings=_plan_settings),
 }
 
@@ -500,6 +484,13 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
         super().__init__(prog, max_help_position=32, width=100)
 
 
+def _need_action(p: argparse.ArgumentParser) -> int:
+    from .errors import InputError
+
+    raise InputError(f"choose an action: {p.prog} template PATH | solve IN.xlsx | example (see {p.prog} --help)",
+                     table="command")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``regionopt`` command (every option has help text)."""
     ap = argparse.ArgumentParser(prog="regionopt", description=__doc__, formatter_class=_Formatter)
@@ -541,7 +532,18 @@ def build_parser() -> argparse.ArgumentParser:
     for name, cmd in MODELS.items():
         m = sub.add_parser(name, help=cmd.title, description=f"The {name} model: {cmd.title}.",
                            formatter_class=_Formatter)
-        msub = m.add_subparsers(dest="action", required=True, metavar="ACTION")
+        if name == "plan":
+            # 'regionopt plan [options]' (no action) is the integrated Delta walkthrough
+            from .plan.walkthrough import add_options, run
+
+            m.description = (f"The {name} model: {cmd.title}. Without an action: the integrated Delta plan "
+                             "walkthrough (prints the plan, the value of coordination and the provinces' game; "
+                             "writes a workbook).")
+            add_options(m)
+            m.set_defaults(func=run)
+        else:
+            m.set_defaults(func=lambda a, p=m: _need_action(p))
+        msub = m.add_subparsers(dest="action", required=False, metavar="ACTION")
         mt = msub.add_parser("template", help=f"write an empty, documented {name} input workbook",
                              description=f"Write an empty {name} input workbook (notes, README, one sheet per "
                              "table, settings).", formatter_class=_Formatter)

@@ -223,3 +223,17 @@ def test_live_line_shows_elapsed_incumbent_and_gap() -> None:
     seen.clear()
     solve_model(m, SolveOptions(time_limit=0.3))
     assert seen == []
+def test_plan_walkthrough_prints_and_writes(tmp_path, capsys) -> None:
+    out = tmp_path / "plan.xlsx"
+    assert main(["plan", "--no-game", "--excel", str(out)]) == 0
+    text = capsys.readouterr().out
+    for section in ("== Plan: optimal", "== Provinces", "== Roles", "ILLUSTRATIVE"):
+        assert section in text
+    sheets = pd.read_excel(out, sheet_name=None)
+    assert {"summary", "provinces", "roles", "land_flows", "notes"} <= set(sheets)
+    assert len(sheets["provinces"]) == 4
+
+
+def test_plan_refuses_a_missing_folder_before_solving(tmp_path, capsys) -> None:
+    assert main(["plan", "--no-game", "--excel", str(tmp_path / "no" / "plan.xlsx")]) == 2
+    assert "does not exist" in capsys.readouterr().err
