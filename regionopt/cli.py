@@ -487,7 +487,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 def _need_action(p: argparse.ArgumentParser) -> int:
     from .errors import InputError
 
-    raise InputError(f"choose an action: {p.prog} template PATH | solve IN.xlsx | example (see {p.prog} --help)",
+    raise InputError(f"choose an action: {p.prog} template PATH, solve IN.xlsx or example (see {p.prog} --help)",
                      table="command")
 
 

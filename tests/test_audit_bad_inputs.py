@@ -46,9 +46,9 @@ class Case:
 def _land(**changes: Any) -> Callable[[Path], Any]:
     def run(_: Path) -> Any:
         f = land_tiny()
-        settings = changes.pop("settings", None) if "settings" in changes else None
-        f.update({k: v(f) if callable(v) else v for k, v in changes.items()})
-        return LandQuotaProblem.from_frames(**f, settings=settings)
+        tables = {k: v for k, v in changes.items() if k != "settings"}
+        f.update({k: v(f) if callable(v) else v for k, v in tables.items()})
+        return LandQuotaProblem.from_frames(**f, settings=changes.get("settings"))
 
     return run
 
@@ -250,8 +250,6 @@ CASES: list[Case] = [
     Case("clusters-unknown-col-provinces", "clusters",
          _clusters(provinces=pd.DataFrame({"land": [1.0, 1.0]}, index=pd.Index(["P", "Q"], name="province"))),
          ("provinces", "land_mu")),
-    Case("clusters-empty-fit", "clusters", _clusters(fit=lambda t: t["fit"].iloc[:0], requirements=None),
-         ("fit", "nothing to plan")),
     Case("clusters-fit-unknown-city", "clusters",
          _clusters(fit=lambda t: t["fit"].assign(city=["999", *t["fit"]["city"].iloc[1:]])),
          ("fit", "999", "city")),

@@ -328,11 +328,12 @@ def test_empty_projects_are_said_in_the_notes() -> None:
     assert any("projects table has no rows" in n for n in res.notes)
 
 
-def test_empty_fit_is_refused() -> None:
+def test_empty_fit_is_said_in_the_notes() -> None:
     """An empty fit table (no candidate) used to give an empty plan in silence."""
     t = clusters_simple()
-    e = _clusters(fit=t["fit"].iloc[:0], requirements=None)
-    assert e.table == "fit" and "nothing to plan" in str(e)
+    res = ClusterRoleProblem.from_frames(**{**t, "fit": t["fit"].iloc[:0], "requirements": None}).solve()
+    assert res.plan == []
+    assert any("fit table has no rows" in n for n in res.notes)
 
 
 # --------------------------------------------------------------------------- enclave tracebacks

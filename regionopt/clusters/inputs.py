@@ -188,6 +188,8 @@ class ClusterInputs:
     synergy: dict[tuple[str, str], float]
     dist: pd.DataFrame
     names: dict[str, str] = field(default_factory=dict)
+    #: What the tables imply that a reader of the result should know (copied into the result's notes).
+    notes: tuple[str, ...] = ()
 
     @property
     def provinces(self) -> list[str]:
@@ -387,9 +389,10 @@ def validate_inputs(
         if key in fitd:
             raise InputError("duplicate (city, cluster, role)", table="fit", row=lab, field="role")
         fitd[key] = float(fr.score)
+    notes: list[str] = []
     if not fitd:
-        raise InputError("the fit table has no rows: no city can take any role, so there is nothing to plan; give "
-                         "one row per candidate assignment (city, cluster, role, score)", table="fit")
+        notes.append("the fit table has no rows: no city can take any role, so the plan assigns nothing (give one "
+                     "row per candidate assignment: city, cluster, role, score)")
 
     req_min: dict[tuple[str, str], int] = {}
     req_max: dict[tuple[str, str], int] = {}
@@ -519,6 +522,7 @@ def validate_inputs(
         synergy=syn,
         dist=dist,
         names=names,
+        notes=tuple(notes),
     )
 
 

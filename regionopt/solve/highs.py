@@ -538,6 +538,11 @@ def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
         secs = time.perf_counter() - t0
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
+    if ms == MS.kModelEmpty:
+        # no variable and no row (e.g. a cluster model without candidates): the empty plan is the only one,
+        # worth the objective's constant; HiGHS reports it as "Empty" with no solution
+        return SolveReport(Status.OPTIMAL, float(cm.offset), float(cm.offset), 0.0, secs, "highs", "empty model",
+                           None if mip else Duals({}))
     has_sol = _primal_feasible(h) and ms not in (MS.kInfeasible, MS.kUnbounded, MS.kUnboundedOrInfeasible)
     if ms == MS.kOptimal and has_sol:
         status = Status.OPTIMAL
