@@ -427,3 +427,38 @@ def test_warnings_are_a_documented_class() -> None:
         f = land_tiny()
         with pytest.raises(ro.RegionoptWarning):
             LandQuotaProblem.from_frames(**{**f, "regions": f["regions"].assign(population_10k=30_000.0)})
+
+
+def test_every_file_the_library_writes_goes_through_atomic_path() -> None:
+    """A writer outside ``with atomic_path(...)`` could leave a half-written file where a good one was."""
+    import ast
+
+    root = Path(ro.__file__).parent
+    writers = {"save", "savefig", "to_csv", "to_parquet", "to_json", "write_text", "write_bytes", "ExcelWriter",
+               "to_excel", "write"}
+    bad = []
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        safe: list[tuple[int, int]] = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.With) and any(
+                    isinstance(it.context_expr, ast.Call) and getattr(it.context_expr.func, "id", "") == "atomic_path"
+                    for it in node.items):
+                safe.append((node.lineno, node.end_lineno or node.lineno))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+            opens = name == "open" and any(isinstance(a, ast.Constant) and isinstance(a.value, str)
+                                           and set(a.value) & set("wax") for a in node.args[1:2])
+            if name not in writers and not opens:
+                continue
+            if name == "to_excel" and isinstance(node.func, ast.Attribute) and getattr(
+                    node.func.value, "id", "") in ("res", "result", "self"):
+                continue  # Result.to_excel: itself atomic (write_result_workbook)
+            if name == "write" and not (node.args and isinstance(node.args[0], ast.Name)):
+                continue  # file-like .write(text) on streams, not a path
+            if any(a <= node.lineno <= b for a, b in safe) or "devnull" in ast.unparse(node):
+                continue
+            bad.append(f"{path.relative_to(root)}:{node.lineno}: {ast.unparse(node)[:80]}")
+    assert not bad, "\n".join(bad)
