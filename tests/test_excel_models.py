@@ -14,10 +14,11 @@ from regionopt.clusters import ClusterRoleProblem
 from regionopt.enclave import EnclaveAgreement
 from regionopt.io.excel import write_template
 from regionopt.land import LandQuotaProblem
+from regionopt.plan import RegionalPlan
 
 from .workbooks import clusters_simple, enclave_tiny, land_tiny
 
-MODELS = [LandQuotaProblem, ClusterRoleProblem, EnclaveAgreement]
+MODELS = [LandQuotaProblem, ClusterRoleProblem, EnclaveAgreement, RegionalPlan]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
@@ -44,6 +45,16 @@ def test_template_describes_every_column_in_english_and_chinese(tmp_path: Path, 
     assert wb[first].freeze_panes == "A2"
     comment = wb[first]["A1"].comment
     assert comment is not None and any("\u4e00" <= ch <= "\u9fff" for ch in comment.text)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_chinese_headers_are_unambiguous_aliases(model: type) -> None:
+    from regionopt.io.zh import aliases
+
+    for name, spec in model.tables.items():
+        al = aliases(spec.schema)
+        assert len(al) == len(spec.schema.model_fields), (name, set(spec.schema.model_fields) - set(al.values()))
+        assert not set(al) & set(spec.schema.model_fields), name
 
 
 def test_land_template_says_the_traps_up_front(tmp_path: Path) -> None:

@@ -197,7 +197,7 @@ def write_template(problem_cls: Any, path: str | Path,
     # ---- notes: how to fill it in, and the traps
     what = getattr(problem_cls, "what", "the model")
     lines: list[tuple[str, str]] = [
-        (f"regionopt input workbook: {what}", f"regionopt 输入工作簿：{what}"),
+        (f"regionopt input workbook: {what}", f"regionopt 输入工作簿：{zh.MODELS.get(what, what)}"),
         ("One sheet per table; row 1 holds the column names (English, or the Chinese header listed in README). "
          "Leave a sheet empty (headers only) if you do not need it; a required sheet must have rows.",
          "每张表一个工作表；第 1 行为列名（英文，或 README 中列出的中文表头）。不需要的表可留空（只保留表头）；必填表必须有数据。"),

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["BY_SCHEMA", "COLUMNS", "SETTINGS", "TABLES", "field_of_alias", "sheet_of_alias", "zh_column",
+__all__ = ["BY_SCHEMA", "COLUMNS", "MODELS", "SETTINGS", "TABLES", "field_of_alias", "sheet_of_alias", "zh_column",
            "zh_setting"]
 
 #: column -> (Chinese header, Chinese description)
@@ -163,6 +163,14 @@ TABLES: dict[str, tuple[str, str]] = {
     "tax_layers": ("税收分层", "各税种地方留成与层级划分"),
     "phases": ("分期", "分成阶段"),
     "settings": ("设置", "模型设置"),
+}
+
+#: A model's name (its ``what``) in Chinese, for the templates.
+MODELS: dict[str, str] = {
+    "the land-quota plan": "土地指标跨省域调剂",
+    "cluster role plan": "先进制造业集群分工协作",
+    "enclave revenue sharing": "飞地经济财税分享",
+    "the integrated plan": "区域协同综合规划",
 }
 
 #: setting -> Chinese description (the English one comes from the settings model).
