@@ -188,7 +188,7 @@ class CooperativeGame:
         self._timed: list[float] = []  # seconds per freshly computed value (table_estimate)
         self._func = func
         self._table: FloatArray | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         if self.n > 62:
             raise InputError("at most 62 players are supported", table="players")
         if values is not None:
@@ -234,7 +234,7 @@ class CooperativeGame:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # ------------------------------------------------------------------ constructors
     @classmethod
