@@ -120,6 +120,7 @@ def test_convex_squared_weights_game_terminates_in_the_core(n):
     x = nucleolus(g)
     assert_stage_log(x, n)
     assert x.attrs["kohlberg"].holds
+    assert (x.attrs["kohlberg"].levels["by"] == "lp").sum() <= n  # one LP per rank step at most
     assert abs(x.sum() - g.grand_value) <= 1e-9 * max(1.0, g.grand_value)  # efficient
     chk = core_check(g, x)
     assert chk.in_core, chk.summary()  # convex game: the nucleolus is in the core

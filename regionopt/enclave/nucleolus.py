@@ -371,7 +371,10 @@ class KohlbergCheck:
         singletons, for the nucleolus) is balanced up to full rank.
     levels
         One row per excess level: ``excess``, number of ``coalitions`` at that
-        level, ``balanced``, cumulative ``rank``.
+        level, ``balanced``, cumulative ``rank``, and ``by``: ``"lp"`` (a
+        balancedness LP was solved) or ``"span"`` (every coalition of the level
+        lies in the span of the balanced collection above it, which keeps the
+        collection balanced — no LP needed).
     """
 
     holds: bool
@@ -389,7 +392,9 @@ def kohlberg_check(
     ``Σ λ_S 1_S = 1_N``). For the nucleolus (over imputations) the
     singletons ``{i}`` with ``x_i = v({i})`` may join with weight ``≥ 0``.
     Levels are checked from the largest excess down until the collection has
-    rank ``n`` (further levels are then balanced automatically).
+    rank ``n`` (further levels are then balanced automatically); a level whose
+    coalitions all lie in the span of the (balanced) collection above it is
+    balanced for the same reason, so at most ``n`` LPs are solved.
     """
     return _kohlberg(game, x, imputation=imputation, tol=tol, max_columns=max_columns)
 
@@ -404,15 +409,16 @@ def _kohlberg(
     scale = max(1.0, float(np.max(np.abs(v))))
     tol_abs = tol * scale
     if n == 1:
-        return KohlbergCheck(True, pd.DataFrame(columns=["excess", "coalitions", "balanced", "rank"]))
+        return KohlbergCheck(True, pd.DataFrame(columns=["excess", "coalitions", "balanced", "rank", "by"]))
     e = v - subset_sums(xv)
     e[0] = e[game.grand] = -np.inf
     b0: list[int] = []
     if imputation:
         b0 = [i for i in range(n) if abs(xv[i] - v[1 << i]) <= tol_abs]
-    rank = _Rank(n)
+    rank = _Rank(n)  # the collection and the singletons at v({i}): the check stops at rank n
     for i in b0:
         rank.add(np.eye(n)[i])
+    span_c = _Rank(n)  # the collection alone
     # One feasibility LP, grown level by level (warm-started from the last basis):
     # Σ λ_S 1_S + Σ_{i in B0} λ_i e_i − μ 1 = 0,  λ_S ≥ 1,  λ_i ≥ 0,  μ ≥ 0.
     lp = HighsLP(np.zeros(1), [0.0], [np.inf])  # μ
@@ -443,21 +449,30 @@ def _kohlberg(
         n_cols += level.size
         if n_cols > max_columns:
             raise RegionoptError("Kohlberg check: too many tied coalitions to verify")
+        grew = 0
         for lo_i in range(0, level.size, 65536):
             chunk = _bits(level[lo_i: lo_i + 65536], n)
+            grew += span_c.add_many(chunk)
             rank.add_many(chunk)
             lp.add_cols(0.0, 1.0, np.inf, chunk.T)
+        if grew == 0 and rows:
+            # Every vector of this level lies in the span of the collection so far, which is
+            # balanced (weights λ > 0): with 1_T = Σ μ_S 1_S, the weights λ − εμ on the old
+            # sets and ε on the new ones are positive for small ε, so the union is balanced too.
+            rows.append({"excess": top, "coalitions": int(level.size), "balanced": True, "rank": rank.rank,
+                         "by": "span"})
+            continue
         if deadline is not None:
             lp.set_time_limit(max(deadline - time.perf_counter(), 0.0))
         out = lp.solve()
         if out.status == Status.TIME_LIMIT_NO_SOLUTION:
             raise _time_up(concept, time_limit, "while checking Kohlberg's criterion")
         ok = out.status == Status.OPTIMAL
-        rows.append({"excess": top, "coalitions": int(level.size), "balanced": ok, "rank": rank.rank})
+        rows.append({"excess": top, "coalitions": int(level.size), "balanced": ok, "rank": rank.rank, "by": "lp"})
         if not ok:
             holds = False
             break
-    return KohlbergCheck(holds, pd.DataFrame(rows, columns=["excess", "coalitions", "balanced", "rank"]))
+    return KohlbergCheck(holds, pd.DataFrame(rows, columns=["excess", "coalitions", "balanced", "rank", "by"]))
 
 
 def _top_order(e: np.ndarray, k: int) -> np.ndarray:
