@@ -430,7 +430,7 @@ def _kohlberg(
     order = _top_order(e, k_top)
     pos = 0  # levels are read from `order`, the coalitions by decreasing excess
     n_cols = 0
-    rows = []
+    rows: list[dict[str, object]] = []
     holds = True
     while rank.rank < n and pos < proper:
         if deadline is not None and time.perf_counter() > deadline:
