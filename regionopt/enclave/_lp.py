@@ -34,22 +34,10 @@ _MS = highspy.HighsModelStatus
 
 
 def new_highs() -> Any:
-    """A HiGHS object with all output off from its construction on.
+    """A silent HiGHS object for the game layer's LPs (see :func:`regionopt.solve.highs.new_highs`)."""
+    from ..solve.highs import new_highs as _new
 
-    ``highspy.Highs()`` registers its Python callback hook in its constructor,
-    and HiGHS prints its banner ("Running HiGHS ...") to the process's stdout
-    at that moment because ``output_flag`` is still on: the first enclave call
-    of a process used to print it. This adapter (the only place that touches a
-    private highspy name) builds the compiled ``_Highs`` class that
-    ``highspy.Highs`` derives from — it has every method the LPs here use, and
-    no callbacks are needed — and switches the output off before anything can
-    print. If a future highspy drops that base class, the public class is used
-    (the banner may then print once; ``tests/test_enclave_lp.py`` pins this).
-    """
-    base = next((c for c in highspy.Highs.__mro__[1:] if c.__name__ == "_Highs"), None)
-    h = base() if base is not None else highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    return h
+    return _new()
 
 
 @dataclass
