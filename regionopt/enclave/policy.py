@@ -289,7 +289,7 @@ def round_ratios(
     base = np.floor(s.to_numpy() * units + 1e-9).astype(int)
     vN = game.grand_value
     before = core_check(game, x).max_excess
-    tie = 1e-9 * max(1.0, float(np.max(np.abs(game.values()))))
+    tie = 1e-9 * max(1.0, float(np.max(np.abs(game.values(purpose="round_ratios")))))
     best: tuple[float, float, np.ndarray] | None = None
     for ups in itertools.product((0, 1), repeat=game.n):
         k = base + np.array(ups)

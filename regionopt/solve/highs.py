@@ -46,15 +46,32 @@ _BANNER_LOCK = threading.Lock()
 _banner_done = False
 
 
-def new_highs(*, log: bool = False) -> highspy.Highs:
-    """A ``highspy.Highs`` with its log off (``log=False``), the banner never shown.
+def _base_class() -> Any:
+    """highspy's compiled ``_Highs`` class (the public ``highspy.Highs`` derives from it), or None."""
+    return next((c for c in highspy.Highs.__mro__[1:] if c.__name__ == "_Highs"), None)
 
-    HiGHS prints its banner at the first construction in a process, before any
-    option can be set. That first construction is done once, with standard
-    output redirected at the file-descriptor level for the few microseconds it
-    takes (under a lock; later constructions print nothing and are not redirected).
+
+def new_highs(*, log: bool = False, callbacks: bool = False) -> Any:
+    """A HiGHS object with its log off (``log=False``) and no banner.
+
+    The public ``highspy.Highs()`` registers its Python callback hook in its
+    constructor, and HiGHS prints its banner ("Running HiGHS ...") at that
+    moment, before any option can be set. Without a log and without callbacks
+    this adapter builds the compiled ``_Highs`` base class (every method the
+    solve layer uses, no callback hook) and switches the output off first.
+    With a log or callbacks (progress lines) the public class is used; its
+    first construction in a process then runs with standard output redirected
+    at the file-descriptor level (once, under a lock), so the banner never shows.
+    This is the one place that touches a private highspy name; if a future
+    highspy drops the base class, the public class is used
+    (``tests/test_solve_adapters.py`` pins it).
     """
     global _banner_done
+    base = None if (log or callbacks) else _base_class()
+    if base is not None:
+        h = base()
+        h.setOptionValue("output_flag", False)
+        return h
     if not _banner_done:
         with _BANNER_LOCK:
             if not _banner_done:
@@ -211,7 +228,7 @@ def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval:
             report()
 
     events = []
-    if mip:  # interrupt checks, improving solutions and log lines all carry the bounds
+    if mip and hasattr(h, "cbMipInterrupt"):  # interrupt checks, improving solutions and log lines carry the bounds
         for name in ("cbMipInterrupt", "cbMipImprovingSolution", "cbMipLogging"):
             try:
                 getattr(h, name).subscribe(on_mip)
@@ -478,7 +495,8 @@ class LiveModel:
 
     def __init__(self, cm: CompiledModel, *, log: bool = False) -> None:
         self.cm = cm
-        self.h = new_highs(log=log)
+        # the public class (with its callback hook) only when a progress line is listening
+        self.h = new_highs(log=log, callbacks=_PROGRESS.get() is not None)
         load_into_highs(self.h, cm)
 
     def solve(self, opts: SolveOptions) -> tuple[SolveReport, Solution | None]:
@@ -511,7 +529,7 @@ class LiveModel:
             h.changeColsBounds(int(ch.size), ch.astype(np.int32), new.col_lo[ch], new.col_hi[ch])
         ch = np.flatnonzero((old.row_lo != new.row_lo) | (old.row_hi != new.row_hi))
         if ch.size:
-            h.changeRowsBounds(int(ch.size), ch.astype(np.int32), new.row_lo[ch], new.row_hi[ch])  # type: ignore[attr-defined]
+            h.changeRowsBounds(int(ch.size), ch.astype(np.int32), new.row_lo[ch], new.row_hi[ch])
         ch = np.flatnonzero(old.value != new.value)
         if ch.size:
             rows = np.searchsorted(old.start, ch, side="right") - 1
