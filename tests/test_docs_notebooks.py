@@ -16,6 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "examples").glob("[0-9][0-9]_*.ipynb"))
 
 
+def test_cells_have_ids() -> None:
+    """nbformat 4.5 wants an id on every cell (nbformat warns today and will refuse later)."""
+    for p in NOTEBOOKS:
+        nb = json.loads(p.read_text(encoding="utf-8"))
+        assert (nb["nbformat"], nb["nbformat_minor"]) >= (4, 5)
+        assert all("id" in c for c in nb["cells"]), p.name
+
+
 def _code(path: Path) -> list[dict]:
     nb = json.loads(path.read_text(encoding="utf-8"))
     return [c for c in nb["cells"] if c["cell_type"] == "code"]
