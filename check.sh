@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The whole test suite: lint, types, docs build (runs every example notebook), tests (unit, property,
-# notebooks via nbmake, and the built docs rendered in headless Chromium).
+# The whole test suite: lint, types, docs build (runs every example notebook; a cell that raises fails
+# the build), tests (unit, property, cross-solver, and the built docs rendered in headless Chromium).
 # Usage (after `python3 -m pip install -e ".[dev]"`):  bash check.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +14,6 @@ trap 'rm -rf "$SITE_ROOT"' EXIT
 python3 -m mkdocs build --strict --quiet -d "$SITE_ROOT/site"
 # tests/test_docs_render.py renders this site instead of building its own
 export REGIONOPT_DOCS_SITE="$SITE_ROOT/site"
-echo "== pytest (unit, property, notebook and rendered-docs tests)"
-python3 -m pytest -q -p no:cacheprovider tests --nbmake examples
+echo "== pytest (unit, property, cross-solver and rendered-docs tests)"
+python3 -m pytest -q -p no:cacheprovider tests
 echo "== all checks passed"
