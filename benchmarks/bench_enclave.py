@@ -12,6 +12,11 @@
   the n = 20 run already shows the trend). Capped or skipped runs are said so
   in the printed row.
 
+- ``enclave_nucleolus_convex``: the nucleolus of the convex game
+  ``v(S) = (Σ_{i∈S} w_i)²``, ``w ~ U(0, 1)`` (seed 0), which needs the full
+  ``n − 1`` stages (before the stage rework it failed with "too many stages"
+  from n = 12); the all-rows baseline is run up to n = 15.
+
 Random games (seed 1): ``v(S) = |S| · U(0, 1)``, ``v(N) = n``.
 """
 
@@ -25,7 +30,7 @@ import numpy as np
 
 from benchmarks.registry import Timer, benchmark
 from regionopt.enclave import CooperativeGame, nucleolus, shapley
-from regionopt.enclave.game import popcounts
+from regionopt.enclave.game import popcounts, subset_sums
 from regionopt.errors import RegionoptError
 
 BASELINE_CAP_S = float(os.environ.get("REGIONOPT_BENCH_BASELINE_CAP", "60"))
@@ -95,4 +100,29 @@ def bench_nucleolus(n: int, timer: Timer) -> dict[str, Any]:
     except RegionoptError:
         out["all_rows_lp"] = f"capped at {BASELINE_CAP_S:g}s, unfinished"
         out["speedup"] = f">{timer.phases['all_rows_lp'] / timer.phases['regionopt']:.4g}"
+    return out
+
+
+@benchmark("enclave_nucleolus_convex", sizes=SIZES)
+def bench_nucleolus_convex(n: int, timer: Timer) -> dict[str, Any]:
+    """nucleolus of the squared-weights convex game (n - 1 stages)"""
+    w = np.random.default_rng(0).uniform(0.0, 1.0, size=n)
+    g = CooperativeGame([f"p{i}" for i in range(n)], subset_sums(w) ** 2)
+    with timer.phase("regionopt"):
+        x = nucleolus(g, verify=False)
+    with timer.phase("kohlberg_check"):
+        from regionopt.enclave import core_check, kohlberg_check
+
+        ok = kohlberg_check(g, x).holds
+    out: dict[str, Any] = {
+        "kohlberg": ok,
+        "in_core": core_check(g, x).in_core,
+        "stages": len(x.attrs["stages"]),
+        "lp_solves": x.attrs["lp_solves"],
+        "rows": f"{x.attrs['rows_generated']}/{x.attrs['all_rows']}",
+    }
+    if n <= 15:
+        with timer.phase("all_rows_lp"):
+            y = nucleolus(g, method="all_rows", verify=False)
+        out["max_abs_diff"] = float(np.max(np.abs(x.to_numpy() - y.to_numpy())))
     return out

@@ -29,6 +29,7 @@ from .errors import (
     InputError,
     MissingExtraError,
     RegionoptError,
+    RegionoptWarning,
     SolverUnavailableError,
 )
 from .land import LandQuotaProblem, LandQuotaResult, LandSettings
@@ -51,6 +52,7 @@ __all__ = [
     "LinearProductionGame",
     "MissingExtraError",
     "RegionoptError",
+    "RegionoptWarning",
     "SolveOptions",
     "SolveReport",
     "SolverUnavailableError",

@@ -58,6 +58,16 @@ def make_settings(cls: type[BaseModel], settings: BaseModel | Mapping[str, Any] 
                              table="settings")
         base = dict(settings)
     base.update(changes)
+    # "statutory.base_10k_cny_per_mu": one field of a nested settings model (a workbook's settings rows)
+    for key in [k for k in base if isinstance(k, str) and "." in k]:
+        head, _, rest = key.partition(".")
+        finfo = cls.model_fields.get(head)
+        sub = finfo.annotation if finfo is not None else None
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            cur = base.get(head)
+            nested = cur.model_dump() if isinstance(cur, BaseModel) else dict(cur or {})
+            nested[rest] = base.pop(key)
+            base[head] = nested
     unknown = [k for k in base if k not in cls.model_fields]
     if unknown:
         import difflib
@@ -66,6 +76,18 @@ def make_settings(cls: type[BaseModel], settings: BaseModel | Mapping[str, Any] 
         hint = f"; did you mean {near[0]!r}?" if near else ""
         raise InputError(f"unknown setting {unknown[0]!r}{hint} (settings of {cls.__name__}: "
                          f"{', '.join(cls.model_fields)})", table="settings", field=str(unknown[0]))
+    for name, f in cls.model_fields.items():
+        sub = base.get(name)
+        sub_cls = f.annotation if isinstance(f.annotation, type) and issubclass(f.annotation, BaseModel) else None
+        if sub_cls is not None and isinstance(sub, Mapping):
+            bad = [k for k in sub if k not in sub_cls.model_fields]
+            if bad:
+                import difflib
+
+                near = difflib.get_close_matches(str(bad[0]), list(sub_cls.model_fields), n=1)
+                hint = f"; did you mean {name}.{near[0]}?" if near else ""
+                raise InputError(f"unknown setting {name}.{bad[0]}{hint} (fields of {name}: "
+                                 f"{', '.join(sub_cls.model_fields)})", table="settings", field=f"{name}.{bad[0]}")
     try:
         return cls(**base)
     except ValidationError as exc:
@@ -203,7 +225,12 @@ class Problem(ABC):
         """
         own = {k: overrides.pop(k) for k in list(overrides) if k in self._solve_keywords}
         opts = SolveOptions.make(options, **overrides)
-        return self._solve(opts, **own)
+        result = self._solve(opts, **own)
+        # what the inputs imply (e.g. an empty projects table) goes first in the notes
+        first = [n for n in getattr(self.inputs, "notes", ()) if n not in result.notes]
+        if first and isinstance(getattr(result, "notes", None), list):
+            result.notes[:0] = first
+        return result
 
     #: Keywords of :meth:`solve` that belong to the model rather than the solver.
     _solve_keywords: ClassVar[tuple[str, ...]] = ()

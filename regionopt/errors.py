@@ -16,12 +16,26 @@ __all__ = [
     "InputError",
     "MissingExtraError",
     "RegionoptError",
+    "RegionoptWarning",
     "SolverUnavailableError",
 ]
 
 
 class RegionoptError(Exception):
     """Base class of all regionopt errors."""
+
+
+class RegionoptWarning(UserWarning):
+    """Input that is accepted but looks wrong, most often a unit error.
+
+    Raised through :func:`warnings.warn` when a value is possible but far
+    outside what the column's unit makes plausible, e.g. a distance of 9,000 km
+    inside one country (metres given as km?) or a population of 30,000 in
+    ``population_10k`` (persons given as 10,000 persons?). The message names
+    the table, the column and the unit expected. Turn it into an error with
+    ``warnings.simplefilter("error", regionopt.RegionoptWarning)``; see
+    docs/errors.md for every check.
+    """
 
 
 class MissingExtraError(RegionoptError, ImportError):
@@ -64,6 +78,11 @@ class InputError(RegionoptError, ValueError):
         Column name, or ``None`` when the problem concerns the whole row.
     value
         The offending value, when there is one.
+    problems
+        Every problem found, when there are several (the first is the message).
+    position
+        Where the value sits in the workbook it was read from, e.g.
+        ``"projects!F7"`` or ``"projects!row 7"`` (``None`` for DataFrames).
     """
 
     def __init__(
@@ -75,8 +94,10 @@ class InputError(RegionoptError, ValueError):
         field: str | None = None,
         value: Any = None,
         problems: Sequence[InputError] = (),
+        position: str | None = None,
     ) -> None:
         self.table = table
+        self.position = position
         self.row = row
         self.field = field
         self.value = value
@@ -90,6 +111,8 @@ class InputError(RegionoptError, ValueError):
         if field is not None:
             where.append(f"field {field!r}")
         text = ", ".join(where)
+        if position:
+            text = f"{text} ({position})" if text else position
         full = f"{text}: {message}" if text else message
         if len(self.problems) > 1:
             more = "\n".join(f"  - {p}" for p in self.problems[1:6])
@@ -98,6 +121,11 @@ class InputError(RegionoptError, ValueError):
             if extra > 0:
                 full += f"\n  ... and {extra} more"
         super().__init__(full)
+
+    def located(self, position: str | None, problems: Sequence[InputError] | None = None) -> InputError:
+        """A copy of this error that says where in the workbook the value sits (``"projects!F7"``)."""
+        return InputError(self.reason, table=self.table, row=self.row, field=self.field, value=self.value,
+                          problems=self.problems if problems is None else problems, position=position)
 
 
 @dataclass(frozen=True)

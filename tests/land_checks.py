@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from regionopt.land import LEDGERS, PLATFORM, LandQuotaProblem, LandQuotaResult
+import numpy as np
+import pandas as pd
+from hypothesis import strategies as st
+
+from regionopt.land import LEDGERS, PLATFORM, LandQuotaProblem, LandQuotaResult, random_instance
 
 TOL = 1e-5
 
@@ -112,3 +116,43 @@ def assert_plan_valid(problem: LandQuotaProblem, res: LandQuotaResult) -> None:
             assert g <= inp.reserves[(r, k)].potential_mu + 1e-4
     # 5. welfare adds up: regions' welfare sums to the objective (transfers cancel)
     assert abs(res.regions["welfare_10k_cny"].sum() - res.welfare) <= 1e-5 * max(1.0, abs(res.welfare)) + 1e-3
+
+
+def tiny_frames() -> dict:
+    regions = pd.DataFrame(
+        {"province": ["P1", "P1", "P2"], "name": ["Aville", "Btown", "Ccity"], "farmland_mu": [1000.0, 800.0, 5000.0]},
+        index=pd.Index(["A", "B", "C"], name="region"),
+    )
+    provinces = pd.DataFrame(
+        {"name": ["North", "South"], "platform_coefficient": [1.5, np.nan]},
+        index=pd.Index(["P1", "P2"], name="province"),
+    )
+    projects = pd.DataFrame(
+        {"region": ["A", "B", "C"], "land_mu": [100.0, 50.0, 20.0], "farmland_mu": [60.0, 30.0, 10.0],
+         "paddy_mu": [30.0, 0.0, 5.0], "grain_100kg": [250.0, 120.0, 40.0], "value_10k_cny": [5000.0, 800.0, 300.0]},
+        index=pd.Index(["J1", "J2", "J3"], name="project"),
+    )
+    allocations = pd.DataFrame(
+        [("A", "construction", 40.0), ("B", "construction", 60.0), ("C", "construction", 30.0), ("C", "area", 20.0)],
+        columns=["region", "ledger", "amount"],
+    )
+    reserves = pd.DataFrame(
+        [("C", "consolidation", 200.0, 4.0, 0.0, 1.0, 0.5, 4.5)],
+        columns=["region", "tier", "potential_mu", "cost_10k_cny_per_mu", "construction_per_mu", "area_per_mu",
+                 "paddy_per_mu", "grain_100kg_per_mu"],
+    )
+    pairs = pd.DataFrame([("C", "A", None, 0.5)], columns=["seller", "buyer", "ledger", "cost_10k_cny_per_unit"])
+    return dict(regions=regions, projects=projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs)
+
+
+#: Random land instances of every size and red-line setting (hypothesis strategy).
+instances = st.builds(
+    random_instance,
+    n_regions=st.integers(3, 10),
+    n_provinces=st.integers(1, 3),
+    projects_per_region=st.integers(1, 3),
+    pairs_per_region=st.integers(0, 3),
+    seed=st.integers(0, 10_000),
+    red_lines=st.booleans(),
+    red_line_follows_trade=st.booleans(),
+)

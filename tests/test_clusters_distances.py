@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regionopt.clusters import ClusterRoleProblem
@@ -19,7 +19,7 @@ from regionopt.datasets import haversine_km
 from regionopt.errors import InfeasibleError
 from regionopt.solve import Status
 
-from .test_clusters_model import brute_force, evaluate, tiny_tables
+from .cluster_checks import brute_force, evaluate, tiny_tables
 
 
 def asymmetric_tables(seed: int, n_cities: int = 5, n_clusters: int = 2) -> tuple[dict, dict]:
@@ -89,7 +89,7 @@ def test_brute_force_optimum_with_asymmetric_distances(seed: int) -> None:
     assert evaluate(tables, params, got[1]) == pytest.approx(got[0], abs=1e-6)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 @given(seed=st.integers(0, 10_000), n_cities=st.integers(3, 6), perm_seed=st.integers(0, 1_000))
 def test_any_city_order_gives_same_optimum(seed: int, n_cities: int, perm_seed: int) -> None:
     tables, params = asymmetric_tables(seed, n_cities)

@@ -8,7 +8,8 @@ import pytest
 from regionopt.clusters import ClusterRoleProblem, default_requirements
 from regionopt.errors import InputError
 
-from .test_clusters_model import _bad, _simple
+from .cluster_checks import bad_input as _bad
+from .cluster_checks import simple_tables as _simple
 
 
 @pytest.mark.parametrize(("field", "value"), [("lat", 131.2), ("lat", -91.0), ("lon", 420.0), ("lon", -180.5)])

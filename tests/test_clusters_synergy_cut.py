@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regionopt.clusters import ClusterRoleProblem, default_requirements
@@ -40,7 +40,7 @@ def test_envelope_keeps_a_flat_top() -> None:
 
 
 @given(st.integers(0, 10_000), st.integers(2, 7), st.integers(1, 6))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 def test_subset_weights_exact_and_bound(seed: int, n: int, cap: int) -> None:
     rng = np.random.default_rng(seed)
     nodes = [f"k{i}" for i in range(n)]
@@ -72,7 +72,7 @@ def _dense_synergy_tables(seed: int) -> dict:
 
 
 @given(st.integers(0, 10_000))
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25)
 def test_envelope_cut_keeps_the_optimum(seed: int) -> None:
     """Second formulation: the same model without the cut has the same optimum; the cut only tightens the LP."""
     prob = ClusterRoleProblem.from_frames(**_dense_synergy_tables(seed), core_distance_km=None, homogeneity="off")

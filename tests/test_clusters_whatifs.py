@@ -11,7 +11,7 @@ import pytest
 from regionopt.clusters import ClusterRoleProblem
 from regionopt.errors import InfeasibleError
 
-from .test_clusters_model import evaluate, tiny_tables
+from .cluster_checks import evaluate, tiny_tables
 
 
 def _resolve_without(tables: dict, params: dict, city: str, cluster: str) -> float:

@@ -102,7 +102,7 @@ def random_lpg(seed: int, n: int, r: int = 3, m: int = 4) -> LinearProductionGam
     return LinearProductionGame(res, tech)
 
 
-@settings(max_examples=8, deadline=None)
+@settings(max_examples=8)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 4))
 def test_highspy_and_pyomo_routes_agree(seed, n):
     g = random_lpg(seed, n)
@@ -123,7 +123,7 @@ def test_to_pyomo_named_components():
     assert list(m.activities) == list(g.technology.index)
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(0, 10_000), n=st.integers(2, 5))
 def test_owen_allocation_in_core(seed, n):
     g = random_lpg(seed, n)

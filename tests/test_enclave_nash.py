@@ -25,7 +25,7 @@ def game(seed: int, n: int) -> CooperativeGame:
     return CooperativeGame([f"P{i}" for i in range(n)], v)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 6), wseed=st.integers(0, 100))
 def test_matches_closed_form_within_stated_bound(seed, n, wseed):
     g = game(seed, n)
@@ -63,7 +63,7 @@ def test_core_constraint_moves_nash_into_core():
     assert bound.attrs["core_constrained"]
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 6))
 def test_core_constrained_nash_in_core_of_convex_games(seed, n):
     rng = np.random.default_rng(seed)

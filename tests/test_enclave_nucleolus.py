@@ -49,7 +49,7 @@ def test_three_player_known_nucleolus():
     assert list(x.attrs["stages"]["epsilon"]) == pytest.approx([-0.5, -0.75])
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=12)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 8))
 def test_generation_equals_all_rows(seed, n):
     g = random_game(seed, n)
@@ -59,7 +59,7 @@ def test_generation_equals_all_rows(seed, n):
     assert a.attrs["rows_generated"] <= a.attrs["all_rows"]
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=12)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 8))
 def test_nucleolus_in_least_core_and_kohlberg(seed, n):
     g = random_game(seed, n)
@@ -72,7 +72,7 @@ def test_nucleolus_in_least_core_and_kohlberg(seed, n):
     assert kohlberg_check(g, px, imputation=False).holds
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(0, 10**6), n=st.integers(3, 7))
 def test_kohlberg_rejects_perturbed_point(seed, n):
     g = random_game(seed, n)
@@ -83,7 +83,7 @@ def test_kohlberg_rejects_perturbed_point(seed, n):
     assert not kohlberg_check(g, bumped, imputation=False).holds
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=10)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 7))
 def test_convex_game_nucleolus_and_shapley_in_core(seed, n):
     g = convex_game(seed, n)

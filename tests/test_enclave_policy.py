@@ -55,7 +55,7 @@ def test_incremental_base_keeps_stock_with_host():
         incremental_base(pd.Series([1.0]), -1.0)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(raw=st.lists(st.floats(0.01, 10), min_size=2, max_size=6), seed=st.integers(0, 1000))
 def test_floors_caps_projection_feasible(raw, seed):
     s = pd.Series(raw, index=[f"p{i}" for i in range(len(raw))])

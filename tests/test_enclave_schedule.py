@@ -9,14 +9,15 @@ import pytest
 
 from regionopt.enclave import ramp_up_forecast, sharing_schedule, xiaoshan_xuancheng_down_park
 from regionopt.errors import InfeasibleError, InputError
+from regionopt.solve import SolveOptions
 
 ALLOC = pd.Series({"Source": 50.0, "Host": 30.0, "Investor": 20.0})
 COSTS = pd.Series({"Source": 0.0, "Host": 3000.0, "Investor": 5000.0})
 FORECAST = ramp_up_forecast(6000.0, ramp_years=5, years=20)
 
 
-def test_npv_matches_net_target_and_ratios_sum_to_100():
-    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05)
+def test_npv_matches_net_target_and_ratios_sum_to_100(solver):
+    r = sharing_schedule(FORECAST, ALLOC, COSTS, discount_rate=0.05, options=SolveOptions(solver=solver))
     assert r.table.sum(axis=1).to_numpy() == pytest.approx(100.0)
     npv = r.npv
     assert npv["npv_10k_cny"].to_numpy() == pytest.approx(npv["target_npv_10k_cny"].to_numpy(), rel=1e-6)
@@ -124,3 +125,28 @@ def test_forecast_year_given_twice_is_named() -> None:
     with pytest.raises(InputError) as err:
         sharing_schedule(fc, {"A": 1.0, "B": 1.0})
     assert (err.value.table, err.value.row, err.value.field) == ("forecast", 2, "year")
+
+
+@pytest.mark.parametrize("label", ["Y1", 1.5, None])
+def test_year_labels_must_be_whole_numbers(label) -> None:
+    """'Y1' used to escape as a bare ValueError from int()."""
+    fc = pd.Series([100.0, 100.0, 120.0], index=[label, 2, 3])
+    with pytest.raises(InputError) as err:
+        sharing_schedule(fc, {"A": 1.0, "B": 1.0})
+    assert (err.value.table, err.value.field) == ("forecast", "year")
+
+
+def test_schedule_follows_the_contract() -> None:
+    """The schedule is a Problem: settings, with_settings, pickling, a result with status and tables."""
+    import pickle
+
+    from regionopt.enclave import SharingSchedule
+
+    prob = SharingSchedule.from_frames(FORECAST, ALLOC, COSTS, discount_rate=0.05)
+    r = prob.solve()
+    assert r.status.value == "optimal" and r.objective == pytest.approx(0.0, abs=1e-6)
+    again = pickle.loads(pickle.dumps(r))
+    assert again.table.equals(r.table)
+    gross = prob.with_settings(target="gross").solve()
+    assert gross.npv["target_npv_10k_cny"].sum() == pytest.approx(gross.npv.attrs["total_pv_10k_cny"])
+    assert set(r.tables()) == {"schedule", "npv", "yearly"}

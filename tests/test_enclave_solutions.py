@@ -48,7 +48,7 @@ def brute_shapley(g: CooperativeGame) -> np.ndarray:
     return phi / len(perms)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), n=st.integers(1, 5))
 def test_shapley_matches_permutation_definition_and_is_efficient(seed, n):
     g = random_game(seed, n)
@@ -58,7 +58,7 @@ def test_shapley_matches_permutation_definition_and_is_efficient(seed, n):
     assert phi.name == "shapley" and list(phi.index) == list(g.players)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 7))
 def test_shapley_symmetry_axiom(seed, n):
     g = random_game(seed, n)
@@ -70,7 +70,7 @@ def test_shapley_symmetry_axiom(seed, n):
     assert phi.iloc[0] == pytest.approx(phi.iloc[1], abs=1e-9)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), n=st.integers(2, 7), null=st.integers(0, 6))
 def test_shapley_and_banzhaf_null_player(seed, n, null):
     null = null % n
@@ -84,7 +84,7 @@ def test_shapley_and_banzhaf_null_player(seed, n, null):
     assert banzhaf(g, normalized=False).iloc[null] == pytest.approx(0.0, abs=1e-9)
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=15)
 @given(seed=st.integers(0, 10**6), n=st.integers(1, 7))
 def test_shapley_additivity(seed, n):
     g1, g2 = random_game(seed, n), random_game(seed + 7, n)
@@ -142,7 +142,7 @@ def test_proportional_and_errors():
     assert ei.value.row == "P2"
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 @given(costs=st.lists(st.floats(0.0, 100.0), min_size=1, max_size=7))
 def test_airport_shapley_equals_sequential_rule(costs):
     c = {f"plane{i}": x for i, x in enumerate(costs)}
@@ -174,7 +174,7 @@ def test_cea_cel_proportional_known_values():
 claims_st = st.lists(st.floats(0.0, 1000.0), min_size=1, max_size=6)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30)
 @given(claims=claims_st, frac=st.floats(0.0, 1.0))
 def test_claims_rules_feasible_and_ordered(claims, frac):
     c = {f"k{i}": x for i, x in enumerate(claims)}
@@ -188,7 +188,7 @@ def test_claims_rules_feasible_and_ordered(claims, frac):
         assert np.all(np.diff(x.to_numpy()[order]) >= -1e-7)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=12)
 @given(claims=st.lists(st.integers(1, 500), min_size=2, max_size=6), frac=st.floats(0.05, 0.95))
 def test_nucleolus_of_bankruptcy_game_is_talmud(claims, frac):
     c = {f"k{i}": float(x) for i, x in enumerate(claims)}

@@ -16,8 +16,7 @@ from regionopt import Status
 from regionopt.land import LandQuotaProblem, StatutoryPrice, delta_example, random_instance
 from regionopt.solve import SolveOptions, solve_model
 
-from .land_checks import assert_plan_valid
-from .test_land_inputs import tiny_frames
+from .land_checks import assert_plan_valid, tiny_frames
 
 
 def test_statutory_price_worked_example() -> None:

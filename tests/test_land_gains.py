@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 from regionopt import InfeasibleError
 from regionopt.land import LandQuotaProblem, random_instance
 
-from .test_land_properties import SETTINGS, instances
+from .land_checks import instances
+from .test_land_properties import SETTINGS
 
 
 def _platform_frames() -> dict:

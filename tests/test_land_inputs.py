@@ -9,32 +9,7 @@ import pytest
 from regionopt import InfeasibleError, InputError
 from regionopt.land import LandQuotaProblem, write_template
 
-
-def tiny_frames() -> dict:
-    regions = pd.DataFrame(
-        {"province": ["P1", "P1", "P2"], "name": ["Aville", "Btown", "Ccity"], "farmland_mu": [1000.0, 800.0, 5000.0]},
-        index=pd.Index(["A", "B", "C"], name="region"),
-    )
-    provinces = pd.DataFrame(
-        {"name": ["North", "South"], "platform_coefficient": [1.5, np.nan]},
-        index=pd.Index(["P1", "P2"], name="province"),
-    )
-    projects = pd.DataFrame(
-        {"region": ["A", "B", "C"], "land_mu": [100.0, 50.0, 20.0], "farmland_mu": [60.0, 30.0, 10.0],
-         "paddy_mu": [30.0, 0.0, 5.0], "grain_100kg": [250.0, 120.0, 40.0], "value_10k_cny": [5000.0, 800.0, 300.0]},
-        index=pd.Index(["J1", "J2", "J3"], name="project"),
-    )
-    allocations = pd.DataFrame(
-        [("A", "construction", 40.0), ("B", "construction", 60.0), ("C", "construction", 30.0), ("C", "area", 20.0)],
-        columns=["region", "ledger", "amount"],
-    )
-    reserves = pd.DataFrame(
-        [("C", "consolidation", 200.0, 4.0, 0.0, 1.0, 0.5, 4.5)],
-        columns=["region", "tier", "potential_mu", "cost_10k_cny_per_mu", "construction_per_mu", "area_per_mu",
-                 "paddy_per_mu", "grain_100kg_per_mu"],
-    )
-    pairs = pd.DataFrame([("C", "A", None, 0.5)], columns=["seller", "buyer", "ledger", "cost_10k_cny_per_unit"])
-    return dict(regions=regions, projects=projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs)
+from .land_checks import tiny_frames
 
 
 def _raises(match_table: str, match_row, match_field: str | None, **changes) -> InputError:

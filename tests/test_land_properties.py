@@ -6,27 +6,15 @@ import math
 
 import numpy as np
 import pyomo.environ as pyo
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regionopt.land import LEDGERS, random_instance
 from regionopt.solve import solve_model
 
-from .land_checks import assert_plan_valid, ledger_balances
+from .land_checks import assert_plan_valid, instances, ledger_balances
 
-SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-instances = st.builds(
-    random_instance,
-    n_regions=st.integers(3, 10),
-    n_provinces=st.integers(1, 3),
-    projects_per_region=st.integers(1, 3),
-    pairs_per_region=st.integers(0, 3),
-    seed=st.integers(0, 10_000),
-    red_lines=st.booleans(),
-    red_line_follows_trade=st.booleans(),
-)
-
+SETTINGS = settings(max_examples=12)
 
 def _solve_or_infeasible(problem):
     from regionopt import InfeasibleError

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import pyomo.environ as pyo
 import pytest
 
 import regionopt.solve.pipeline as pipeline
 from regionopt import InputError, SolveOptions, SolverUnavailableError, Status
 from regionopt.clusters.synthetic import random_problem
+from regionopt.enclave import sharing_schedule
 from regionopt.errors import RegionoptError
 from regionopt.land import random_instance
 from regionopt.solve import (
@@ -135,23 +137,28 @@ def test_elastic_respects_bendable_and_weights() -> None:
 
 @pytest.mark.parametrize("status", [Status.TIME_LIMIT_NO_SOLUTION, Status.ERROR, Status.UNBOUNDED])
 def test_models_answer_no_plan_statuses_alike(status: Status, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Land and cluster models: a time limit without a plan is a flagged result, a failure raises."""
+    """Land, clusters and the sharing schedule: a time limit without a plan is a flagged result, a failure raises."""
     def fake(model: object, options: object = None) -> SolveReport:
         return SolveReport(status, math.nan, math.nan, math.nan, 0.0, "highs", "fake " + status.value, None)
 
     monkeypatch.setattr(pipeline, "solve_model", fake)  # the one solve path of every model
     land = random_instance(6, 2, seed=0)
     clusters = random_problem(12, 3, 5, seed=0)
+    forecast = pd.Series([100.0] * 12, index=range(1, 13))
     if status == Status.TIME_LIMIT_NO_SOLUTION:
         lr, cr = land.solve(autarky=False), clusters.solve()
         assert lr.status == cr.status == status
         assert math.isnan(lr.objective) and math.isnan(cr.objective)
         assert lr.flows.empty and cr.assignments.empty
+        sr = sharing_schedule(forecast, {"A": 1.0, "B": 2.0})
+        assert sr.status == status and sr.table.empty and math.isnan(sr.objective)
     else:
         with pytest.raises(RegionoptError, match=status.value):
             land.solve(autarky=False)
         with pytest.raises(RegionoptError, match=status.value):
             clusters.solve()
+        with pytest.raises(RegionoptError, match=status.value):
+            sharing_schedule(forecast, {"A": 1.0, "B": 2.0})
 
 
 def test_resolve_with_integers_fixed_reports_the_plan_it_returns() -> None:

@@ -36,6 +36,11 @@ def test_adapter_runs_on_supported_versions() -> None:
                  "changeObjectiveOffset", "resetGlobalScheduler", "modelStatusToString"):
         assert hasattr(highspy.Highs, name), name
     assert hasattr(highspy, "IisStrategy") and hasattr(highspy, "HighsLp")
+    from regionopt.solve.highs import _base_class, new_highs
+
+    assert _base_class() is not None  # the banner-free construction path
+    for name in ("passModel", "run", "getIis", "changeRowsBounds", "getSolution", "getInfo"):
+        assert hasattr(new_highs(), name), name
     from pyomo.repn.standard_repn import (
         generate_standard_repn,  # the one Pyomo API the compiler uses
     )

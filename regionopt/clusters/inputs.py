@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..io.excel import TableSpec
 from ..schema import (
     Code,
+    DistanceRow,
     FiniteFloat,
     Latitude,
     Longitude,
@@ -32,6 +33,7 @@ from ..schema import (
     OptCode,
     OptNonNegFloat,
     RowModel,
+    read_distances,
     validate_table,
 )
 
@@ -186,6 +188,8 @@ class ClusterInputs:
     synergy: dict[tuple[str, str], float]
     dist: pd.DataFrame
     names: dict[str, str] = field(default_factory=dict)
+    #: What the tables imply that a reader of the result should know (copied into the result's notes).
+    notes: tuple[str, ...] = ()
 
     @property
     def provinces(self) -> list[str]:
@@ -334,11 +338,7 @@ def validate_inputs(
         d = haversine_km(np.array([r.lat for r in crow]), np.array([r.lon for r in crow]))
         dist = pd.DataFrame(d, index=city_ids, columns=city_ids)
     else:
-        if not isinstance(distances_km, pd.DataFrame):
-            raise InputError("expected a square DataFrame city x city", table="distances_km")
-        dist = distances_km.copy()
-        dist.index = [str(i) for i in dist.index]
-        dist.columns = [str(i) for i in dist.columns]
+        dist = read_distances(distances_km, "distances_km")
         for c in city_ids:
             if c not in dist.index:
                 raise InputError("city missing from the distance table", table="distances_km", row=c)
@@ -346,11 +346,11 @@ def validate_inputs(
                 raise InputError("city missing from the distance table columns", table="distances_km",
                                  field=c)
         dist = dist.loc[city_ids, city_ids].astype(float)
-        bad = ~np.isfinite(dist.to_numpy()) | (dist.to_numpy() < 0)
+        bad = ~np.isfinite(dist.to_numpy())
         if bad.any():
             i, j = np.argwhere(bad)[0]
-            raise InputError("distances must be finite and >= 0 km", table="distances_km",
-                             row=city_ids[i], field=city_ids[j], value=dist.iat[i, j])
+            raise InputError(f"no distance from {city_ids[i]} to {city_ids[j]}: the model needs every pair of "
+                             "cities", table="distances_km", row=city_ids[i], field=city_ids[j])
         diag = np.diag(dist.to_numpy())
         if (diag != 0).any():
             # a city is 0 km from itself; otherwise same-city synergy (synergy_km = 0) is lost
@@ -389,6 +389,10 @@ def validate_inputs(
         if key in fitd:
             raise InputError("duplicate (city, cluster, role)", table="fit", row=lab, field="role")
         fitd[key] = float(fr.score)
+    notes: list[str] = []
+    if not fitd:
+        notes.append("the fit table has no rows: no city can take any role, so the plan assigns nothing (give one "
+                     "row per candidate assignment: city, cluster, role, score)")
 
     req_min: dict[tuple[str, str], int] = {}
     req_max: dict[tuple[str, str], int] = {}
@@ -518,24 +522,40 @@ def validate_inputs(
         synergy=syn,
         dist=dist,
         names=names,
+        notes=tuple(notes),
     )
 
 
 #: The model's input tables (Excel template, docs).
 TABLES: dict[str, TableSpec] = {
-    "cities": TableSpec(CityRow, "city", required=True, description="cities, their provinces and capacities"),
+    "cities": TableSpec(CityRow, "city", required=True, description="cities, their provinces and capacities",
+                        notes=(("lat and lon are needed unless the distances_km sheet gives every pair of cities.",
+                                "未提供完整的 distances_km 表时必须填写 lat 与 lon。"),)),
     "clusters": TableSpec(ClusterRow, "cluster", required=True, description="clusters and their groups"),
-    "fit": TableSpec(FitRow, required=True, description="candidate assignments and their fit scores"),
-    "requirements": TableSpec(RequirementRow, description="cities needed per cluster and role"),
+    "fit": TableSpec(FitRow, required=True, description="candidate assignments and their fit scores",
+                     notes=(("Only the (city, cluster, role) rows listed in fit can be assigned: a missing row "
+                             "means 'never', not 'score 0'.",
+                             "只有 fit 表中列出的（城市，集群，角色）才可能被分配：缺少某行表示“不可能”，而不是“得 0 分”。"),)),
+    "requirements": TableSpec(RequirementRow, description="cities needed per cluster and role",
+                              notes=(("Without a requirements row a (cluster, role) needs no city and has no "
+                                      "upper limit.", "没有 requirements 行的（集群，角色）不需要城市，也没有上限。"),)),
     "roles": TableSpec(RoleRow, description="roles in chain order (default: core, rd, manufacturing, supplier, "
-                       "logistics)"),
+                       "logistics)",
+                       notes=(("Leave the roles sheet empty to use the default roles; if you fill it, mark exactly "
+                               "one role core.", "roles 表留空即使用默认角色；如填写，须恰好标记一个核心角色。"),)),
     "current": TableSpec(AssignmentRow, description="the current layout"),
     "locked": TableSpec(AssignmentRow, description="assignments that must be made"),
     "forbidden": TableSpec(AssignmentRow, description="assignments that must not be made"),
     "resource_use": TableSpec(ResourceRow, description="land and energy one assignment uses"),
     "provinces": TableSpec(ProvinceRow, "province", description="province rules and budgets"),
     "synergy": TableSpec(SynergyRow, description="links between clusters"),
-    "distances_km": TableSpec(None, description="city x city distances, km (row = from, column = to)"),
+    "distances_km": TableSpec(
+        DistanceRow, matrix=True,
+        description="distances between cities, km: one row per pair (origin, destination, distance_km; a pair given "
+        "one way counts both ways), or a square matrix (row = from, column = to)",
+        notes=(("Without this sheet distances are great-circle km from lat/lon; with it, every pair of cities "
+                "needs a distance, in km (not metres).",
+                "没有此表时按经纬度计算大圆距离；提供此表时每对城市都需要距离，单位为公里（不是米）。"),)),
 }
 
 

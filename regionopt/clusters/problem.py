@@ -286,6 +286,24 @@ def _bendable(con: Any) -> bool:
     return con.parent_component().local_name not in STRUCTURAL_ROWS
 
 
+#: Budget rows, measured in mu or 10k tce rather than in cities.
+BUDGET_ROWS = frozenset({"province_land", "province_energy", "city_land", "city_energy"})
+
+
 def _weight(con: Any) -> float:
-    """Cost of bending a rule by one of its units: 1 everywhere (cities, cores, changes, mu, 10k tce)."""
+    """Cost of bending a rule by one of its units.
+
+    Counts (cities, cores, changes) cost 1 per unit. A budget (mu, 10k tce)
+    bends in units of one typical assignment's use (the median coefficient of
+    its row) at half the cost of a city: with a weight of 1 per mu, keeping one
+    1,300-mu assignment cost 1,300 against 1 for leaving a role empty, so a
+    zero budget was never named and the role minimums were blamed instead.
+    """
+    if con.parent_component().local_name in BUDGET_ROWS:
+        from pyomo.repn.standard_repn import generate_standard_repn
+
+        coefs = sorted(abs(float(c)) for c in generate_standard_repn(con.body, compute_values=True).linear_coefs
+                       if c)
+        if coefs:
+            return 0.5 / coefs[len(coefs) // 2]
     return 1.0

@@ -17,7 +17,9 @@ named standard, verifiably stable and writable as a contract clause:
 - policy layer: :class:`TaxLayers`, :func:`shareable_revenue`,
   :func:`incremental_base`, :func:`apply_floors_caps`, :func:`round_ratios`,
   :func:`gdp_statistics_split`, :func:`cit_apportionment`;
-- :func:`sharing_schedule`: a phased ratio schedule for the agreement.
+- :func:`sharing_schedule`: a phased ratio schedule for the agreement;
+- :class:`EnclaveAgreement`: all of it from tables (contributions, tax layers,
+  a forecast) or an Excel workbook, as ``regionopt enclave`` runs it.
 
 Formulations: docs/enclave.md.
 """
@@ -58,20 +60,26 @@ from .policy import (
     shareable_revenue,
 )
 from .production import EnclaveGame, LinearProductionGame, default_park_technology
-from .schedule import ScheduleResult, sharing_schedule
+from .schedule import ScheduleResult, ScheduleSettings, SharingSchedule, sharing_schedule
 from .solutions import banzhaf, proportional, shapley, shapley_monte_carlo
+from .workbook import AgreementResult, EnclaveAgreement, EnclaveSettings
 
 __all__ = [
     "CIT_APPORTIONMENT_WEIGHTS",
+    "AgreementResult",
     "CooperativeGame",
     "CoreCheck",
+    "EnclaveAgreement",
     "EnclaveCase",
     "EnclaveGame",
+    "EnclaveSettings",
     "KohlbergCheck",
     "LeastCore",
     "LinearProductionGame",
     "RoundedSplit",
     "ScheduleResult",
+    "ScheduleSettings",
+    "SharingSchedule",
     "TaxLayers",
     "airport_game",
     "apply_floors_caps",

@@ -3,34 +3,68 @@
 Pyomo's per-model overhead dominates when thousands of tiny LPs are solved (one
 per coalition, one per constraint-generation round of the nucleolus). This
 helper assembles the LP from numpy arrays and talks to ``highspy`` directly,
-keeping one :class:`highspy.Highs` object alive so that added rows (cuts) and
-changed bounds are re-solved from the previous basis.
+keeping one HiGHS object alive so that added rows (cuts) and changed bounds are
+re-solved from the previous basis.
 
-Row duals follow HiGHS: ``d objective / d row bound``.
+Statuses are the shared :class:`regionopt.solve.Status`. Row duals follow
+HiGHS: ``d objective / d row bound``.
+
+Threads: every :class:`HighsLP` owns its HiGHS object and HiGHS releases the
+GIL while it solves, so LPs in different threads run independently; one
+:class:`HighsLP` must not be used by two threads at once (callers that share
+one, such as :class:`~regionopt.enclave.LinearProductionGame`, hold a lock).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ..solve import Status
+
 INF = float(highspy.kHighsInf)
 
 FloatArray = NDArray[np.float64]
 
+_MS = highspy.HighsModelStatus
+
+
+def new_highs() -> Any:
+    """A silent HiGHS object for the game layer's LPs (see :func:`regionopt.solve.highs.new_highs`)."""
+    from ..solve.highs import new_highs as _new
+
+    return _new()
+
 
 @dataclass
 class LPResult:
-    """Outcome of one solve: ``status`` is ``"optimal"``, ``"infeasible"``, ``"unbounded"`` or other."""
+    """Outcome of one solve.
 
-    status: str
+    Attributes
+    ----------
+    status
+        :class:`regionopt.solve.Status`: ``OPTIMAL``, ``INFEASIBLE``,
+        ``UNBOUNDED``, ``TIME_LIMIT_NO_SOLUTION`` (an LP stopped by its limit
+        has no usable point) or ``ERROR``.
+    objective
+        Objective value (NaN unless optimal).
+    x, row_dual, row_value
+        Column values, row duals and row activities from HiGHS (meaningful
+        only when optimal).
+    detail
+        HiGHS's own name of the model status, for messages.
+    """
+
+    status: Status
     objective: float
     x: FloatArray
     row_dual: FloatArray
     row_value: FloatArray
+    detail: str = ""
 
 
 def _csr(rows: ArrayLike) -> tuple[NDArray[np.int32], NDArray[np.int32], FloatArray]:
@@ -65,11 +99,9 @@ class HighsLP:
         maximize: bool = False,
         time_limit: float | None = None,
     ) -> None:
-        self.h = highspy.Highs()
-        self.h.silent()
-        self.h.setOptionValue("output_flag", False)
+        self.h = new_highs()
         if time_limit is not None:
-            self.h.setOptionValue("time_limit", float(time_limit))
+            self.set_time_limit(time_limit)
         cost = np.asarray(c, dtype=float)
         lo = np.nan_to_num(np.asarray(col_lo, dtype=float), neginf=-INF, posinf=INF)
         hi = np.nan_to_num(np.asarray(col_hi, dtype=float), neginf=-INF, posinf=INF)
@@ -94,6 +126,21 @@ class HighsLP:
         self.m += k
         return out
 
+    def add_cols(self, cost: ArrayLike, lo: ArrayLike, hi: ArrayLike, columns: ArrayLike) -> None:
+        """Add columns given densely (``columns`` has one column per new variable, one row per LP row)."""
+        a = np.asarray(columns, dtype=float)
+        if a.ndim == 1:
+            a = a[:, None]
+        k = a.shape[1]
+        if k == 0:
+            return
+        starts, idx, val = _csr(a.T)
+        clo = np.nan_to_num(np.broadcast_to(np.asarray(lo, dtype=float), (k,)).copy(), neginf=-INF, posinf=INF)
+        chi = np.nan_to_num(np.broadcast_to(np.asarray(hi, dtype=float), (k,)).copy(), neginf=-INF, posinf=INF)
+        c = np.broadcast_to(np.asarray(cost, dtype=float), (k,)).copy()
+        self.h.addCols(k, c, clo, chi, int(val.size), starts, idx, val)
+        self.n += k
+
     def add_rows_csr(
         self, starts: ArrayLike, index: ArrayLike, value: ArrayLike, lo: ArrayLike, hi: ArrayLike
     ) -> None:
@@ -116,34 +163,70 @@ class HighsLP:
         r = np.asarray(rows, dtype=np.int32)
         rlo = np.nan_to_num(np.asarray(lo, dtype=float), neginf=-INF, posinf=INF)
         rhi = np.nan_to_num(np.asarray(hi, dtype=float), neginf=-INF, posinf=INF)
-        self.h.changeRowsBounds(int(r.size), r, rlo, rhi)  # type: ignore[attr-defined]
+        self.h.changeRowsBounds(int(r.size), r, rlo, rhi)
+
+    def set_costs(self, c: ArrayLike) -> None:
+        """Replace the objective coefficients (all columns)."""
+        cost = np.asarray(c, dtype=float)
+        self.h.changeColsCost(int(cost.size), np.arange(cost.size, dtype=np.int32), cost)
 
     def set_coeff(self, row: int, col: int, value: float) -> None:
         self.h.changeCoeff(int(row), int(col), float(value))
+
+    def set_time_limit(self, seconds: float | None) -> None:
+        """HiGHS time limit for the next solves (``None``: none), seconds."""
+        self.h.setOptionValue("time_limit", INF if seconds is None else max(float(seconds), 0.0))
 
     def solve(self) -> LPResult:
         """Solve (warm-started from the last basis) and read the solution back."""
         self.h.run()
         ms = self.h.getModelStatus()
-        if ms == highspy.HighsModelStatus.kOptimal:
-            status = "optimal"
-        elif ms == highspy.HighsModelStatus.kInfeasible:
-            status = "infeasible"
-        elif ms in (highspy.HighsModelStatus.kUnbounded, highspy.HighsModelStatus.kUnboundedOrInfeasible):
-            status = "unbounded"
-        elif ms == highspy.HighsModelStatus.kTimeLimit:
-            status = "time_limit"
-        else:
-            status = self.h.modelStatusToString(ms)
+        if ms == _MS.kUnboundedOrInfeasible:
+            # presolve could not tell which: HiGHS's advice is to solve again without it
+            self.h.setOptionValue("presolve", "off")
+            try:
+                self.h.run()
+                ms = self.h.getModelStatus()
+            finally:
+                self.h.setOptionValue("presolve", "choose")
+        status = _status(ms)
+        if ms == _MS.kUnboundedOrInfeasible:  # still undecided: unbounded only if a feasible point is known
+            feasible = self.h.getInfo().primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
+            status = Status.UNBOUNDED if feasible else Status.ERROR
         sol = self.h.getSolution()
-        obj = float(self.h.getInfo().objective_function_value) if status == "optimal" else float("nan")
+        obj = float(self.h.getInfo().objective_function_value) if status == Status.OPTIMAL else float("nan")
         return LPResult(
             status,
             obj,
             np.asarray(sol.col_value, dtype=float),
             np.asarray(sol.row_dual, dtype=float),
             np.asarray(sol.row_value, dtype=float),
+            str(self.h.modelStatusToString(ms)),
         )
+
+    def col_dual(self) -> FloatArray:
+        """Reduced costs of the columns at the last solve."""
+        return np.asarray(self.h.getSolution().col_dual, dtype=float)
+
+    def set_col_bounds(self, col: int, lo: float, hi: float) -> None:
+        self.h.changeColBounds(int(col), float(np.nan_to_num(lo, neginf=-INF, posinf=INF)),
+                               float(np.nan_to_num(hi, neginf=-INF, posinf=INF)))
+
+    def set_option(self, name: str, value: float | str | bool) -> None:
+        self.h.setOptionValue(name, value)
+
+
+def _status(ms: Any) -> Status:
+    """HiGHS model status -> :class:`regionopt.solve.Status`."""
+    if ms == _MS.kOptimal:
+        return Status.OPTIMAL
+    if ms == _MS.kInfeasible:
+        return Status.INFEASIBLE
+    if ms == _MS.kUnbounded:
+        return Status.UNBOUNDED
+    if ms == _MS.kTimeLimit:
+        return Status.TIME_LIMIT_NO_SOLUTION
+    return Status.ERROR
 
 
 def solve_lp(

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ._result import as_vector, make_allocation
 from .game import CooperativeGame, popcounts, subset_sums
-from .nucleolus import _sequential
+from .nucleolus import _check_size, _sequential
 
 __all__ = ["CoreCheck", "LeastCore", "core_check", "least_core"]
 
@@ -83,7 +83,7 @@ def core_check(
         Maximum number of blocking coalitions listed.
     """
     x = as_vector(game, allocation)
-    v = game.values()
+    v = game.values(purpose="core_check")
     scale = max(1.0, float(np.max(np.abs(v))))
     tol_abs = tol * scale
     payoff = subset_sums(x)
@@ -151,8 +151,15 @@ def least_core(game: CooperativeGame, *, imputation: bool = False, tol: float = 
     Solved by constraint generation (the first stage of :func:`nucleolus`).
     With ``imputation=True`` the constraints ``x_i ≥ v({i})`` are added (then
     the nucleolus lies in it; without, the prenucleolus does).
+
+    Raises
+    ------
+    InputError
+        Above :data:`~regionopt.enclave.nucleolus.MAX_NUCLEOLUS_PLAYERS` players, or when
+        the coalition values would take too long to compute (docs/enclave.md, "Size limits").
     """
-    seq = _sequential(game, imputation=imputation, tol=tol, stop_after_first=True)
+    _check_size(game, "least core")
+    seq = _sequential(game, imputation=imputation, tol=tol, stop_after_first=True, concept="least core")
     eps = seq.stages[0].epsilon if seq.stages else 0.0
     alloc = make_allocation(game, seq.x, "least_core", epsilon=eps, imputation=imputation)
     return LeastCore(float(eps), alloc)

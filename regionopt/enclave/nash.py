@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InfeasibleError, InputError, RegionoptError
+from ..solve import Status
 from ._lp import HighsLP
 from ._result import as_vector, make_allocation
 from .game import CooperativeGame, subset_sums
@@ -80,7 +81,10 @@ def nash_bargaining(
     -------
     pandas.Series
         Named ``"nash"``; ``attrs``: ``objective_gap``, ``x_error_bound``, ``cuts``, ``rounds``,
-        ``disagreement``, ``weights``.
+        ``disagreement``, ``weights``, ``no_gain``. ``no_gain`` lists the partners whom
+        the constraints (the core, or a cap at ``d_i``) allow no gain over ``d_i`` at all:
+        ``log(x_i − d_i)`` is ``−inf`` for them everywhere, so they get ``d_i`` and the
+        product is taken over the others (docs/enclave.md, "Nash bargaining").
 
     Raises
     ------
@@ -112,14 +116,21 @@ def nash_bargaining(
     # columns: s_0..s_{n-1}, u_0..u_{n-1}
     lp = HighsLP(np.concatenate([np.zeros(n), w]), np.concatenate([s_lo, np.full(n, u_min)]),
                  np.concatenate([s_hi, np.full(n, np.inf)]), maximize=True)
-    lp.h.setOptionValue("primal_feasibility_tolerance", 1e-10)
-    lp.h.setOptionValue("dual_feasibility_tolerance", 1e-10)
+    lp.set_option("primal_feasibility_tolerance", 1e-10)
+    lp.set_option("dual_feasibility_tolerance", 1e-10)
     lp.add_rows(np.concatenate([np.ones(n), np.zeros(n)])[None, :], 1.0, 1.0)
     cuts = 0
 
-    def tangent(i: int, a: float) -> None:
+    # Smallest tangent point per partner so far. An LP point with s_i near 0 used to get a
+    # tangent at max(s_i, 1e-15), i.e. a coefficient 1/a of up to 1e15, and HiGHS then gave up
+    # (model status "Unknown"): cuts now step down towards 0 by at most a factor 10 per round,
+    # which keeps the coefficients as small as the optimum allows.
+    a_min = np.full(n, np.inf)
+
+    def tangent(i: int, a: float, step: bool = True) -> None:
         nonlocal cuts
-        a = max(a, 1e-15)
+        a = max(a, 1e-12, a_min[i] / 10.0 if step else 0.0)
+        a_min[i] = min(a_min[i], a)
         row = np.zeros(2 * n)
         row[n + i] = 1.0
         row[i] = -1.0 / a
@@ -129,51 +140,93 @@ def nash_bargaining(
     start = np.clip(w / w.sum(), s_lo, s_hi)
     for i in range(n):
         for a in {float(start[i]), 1.0, 1e-3}:
-            tangent(i, a)
+            tangent(i, a, step=False)
     in_rows = np.zeros(1 << n, dtype=bool) if core else None
-    v_all = game.values() if core else None
+    v_all = game.values(purpose="Nash bargaining inside the core") if core else None
+    cost = np.concatenate([np.zeros(n), w])
+    no_gain = np.zeros(n, dtype=bool)  # partners whom the feasible set pins at d_i
+    checked = np.zeros(n, dtype=bool)
+
+    def add_core_rows(x: np.ndarray) -> bool:
+        """Add the most violated core rows at ``x``; True if any."""
+        if not core:
+            return False
+        assert v_all is not None and in_rows is not None
+        e = v_all - subset_sums(x)
+        e[0] = e[game.grand] = -np.inf
+        viol = np.flatnonzero((e > 1e-9 * scale) & ~in_rows)
+        if viol.size == 0:
+            return False
+        top = viol[np.argsort(-e[viol])][: max(2 * n, 20)]
+        bits = ((top[:, None] >> np.arange(n)) & 1).astype(float)
+        rhs = (v_all[top] - bits @ d) / surplus
+        lp.add_rows(np.hstack([bits, np.zeros((top.size, n))]), rhs, np.inf)
+        in_rows[top] = True
+        return True
+
+    def solve() -> np.ndarray:
+        out = lp.solve()
+        if out.status == Status.INFEASIBLE:
+            raise InfeasibleError("the core (with the floors and caps) has no allocation above the "
+                                  "disagreement point")
+        if out.status != Status.OPTIMAL:
+            raise RegionoptError(f"Nash LP ended with status {out.status.value!r} ({out.detail})")
+        return out.x
+
+    def largest_share(i: int) -> float:
+        """max s_i over the feasible set (core rows generated as needed), on the same LP."""
+        lp.set_costs(np.eye(2 * n)[i])
+        try:
+            while True:
+                sol = solve()
+                if not add_core_rows(d + surplus * sol[:n]):
+                    return float(sol[i])
+        finally:
+            lp.set_costs(cost)
+
     gap = math.inf
     rounds = 0
     s = start
     for rounds in range(1, max_rounds + 1):  # noqa: B007
-        out = lp.solve()
-        if out.status == "infeasible":
-            raise InfeasibleError("the core (with the floors and caps) has no allocation above the "
-                                  "disagreement point")
-        if out.status != "optimal":
-            raise RegionoptError(f"Nash LP ended with status {out.status!r}")
-        s = out.x[:n]
-        u = out.x[n:]
-        x = d + surplus * s
-        added = False
-        if core:
-            assert v_all is not None and in_rows is not None
-            e = v_all - subset_sums(x)
-            e[0] = e[game.grand] = -np.inf
-            viol = np.flatnonzero((e > 1e-9 * scale) & ~in_rows)
-            if viol.size:
-                top = viol[np.argsort(-e[viol])][: max(2 * n, 20)]
-                bits = ((top[:, None] >> np.arange(n)) & 1).astype(float)
-                rhs = (v_all[top] - bits @ d) / surplus
-                lp.add_rows(np.hstack([bits, np.zeros((top.size, n))]), rhs, np.inf)
-                in_rows[top] = True
-                added = True
-        true_obj = float(np.sum(w * np.log(np.maximum(s, 1e-300))))
-        gap = float(out.objective - true_obj)
+        lp_x = solve()
+        objective = float(cost @ lp_x)
+        s = lp_x[:n]
+        u = lp_x[n:]
+        added = add_core_rows(d + surplus * s)
+        if not added:
+            # A partner at s_i = 0 may be one the core (or its cap) pins at d_i: then log(x_i − d_i)
+            # is −inf on the whole feasible set. Such partners keep d_i and drop out of the product.
+            for j in np.flatnonzero((s <= 1e-9) & ~checked & ~no_gain):
+                checked[j] = True
+                if largest_share(int(j)) <= 1e-9:
+                    no_gain[j] = True
+                    lp.set_col_bounds(int(j), 0.0, 0.0)
+                    lp.set_col_bounds(n + int(j), u_min, u_min)  # satisfies every tangent row
+                    cost[n + j] = 0.0
+                    lp.set_costs(cost)
+                    added = True
+            if no_gain.all():  # pragma: no cover - Σ s = 1 leaves someone a share
+                raise RegionoptError("Nash bargaining: no partner can gain (numerical trouble)")
+            if added:
+                continue
+        true_obj = float(np.sum(w[~no_gain] * np.log(np.maximum(s[~no_gain], 1e-300))))
+        gap = float(objective - true_obj)
         if not added and gap <= tol:
             break
-        for i in range(n):
-            if u[i] - math.log(max(s[i], 1e-300)) > tol / (2 * n * w[i]):
-                tangent(i, float(s[i]))
+        for j in np.flatnonzero(~no_gain):
+            if u[j] - math.log(max(s[j], 1e-300)) > tol / (2 * n * w[j]):
+                tangent(int(j), float(s[j]))
                 added = True
         if not added:
             break
     else:
         raise RegionoptError(f"Nash bargaining did not reach tolerance {tol} in {max_rounds} rounds (gap {gap:.3g})")
+    w_min = float(w[~no_gain].min())
     return make_allocation(
         game, d + surplus * s / s.sum(), "nash", objective_gap=max(gap, 0.0),
-        x_error_bound=surplus * math.sqrt(2 * max(gap, 0.0) / float(w.min())), cuts=cuts, rounds=rounds,
+        x_error_bound=surplus * math.sqrt(2 * max(gap, 0.0) / w_min), cuts=cuts, rounds=rounds,
         tolerance=tol, core_constrained=core,
+        no_gain=[game.players[i] for i in np.flatnonzero(no_gain)],
         disagreement=pd.Series(d, index=list(game.players), name="disagreement"),
         weights=pd.Series(w, index=list(game.players), name="weight"),
     )

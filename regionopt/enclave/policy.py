@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..schema import NonNegFloat, RowModel, validate_table
+from ..schema import FREE_COLUMNS, FREE_PREFIXES, NonNegFloat, RowModel, validate_table
 from ._result import as_vector
 from .core import CoreCheck, core_check
 from .game import CooperativeGame
@@ -115,7 +115,17 @@ def shareable_revenue(taxes: pd.DataFrame, layers: TaxLayers | None = None) -> p
         ``<tax>_local_10k_cny`` per tax and ``shareable_10k_cny`` (their sum).
     """
     layers = layers or TaxLayers()
+    if not isinstance(taxes, pd.DataFrame):
+        raise InputError(f"expected a DataFrame with one '<tax>_10k_cny' column per tax, got {type(taxes).__name__}",
+                         table="taxes")
     cols = [c for c in taxes.columns if str(c).endswith("_10k_cny")]
+    # a tax column without its unit (``vat``) used to be dropped in silence, and VAT with it
+    unitless = [str(c) for c in taxes.columns if c not in cols and str(c) not in ("year", *FREE_COLUMNS)
+                and not str(c).startswith(FREE_PREFIXES)]
+    if unitless:
+        c = unitless[0]
+        raise InputError(f"column {c!r} has no unit: tax columns are '<tax>_10k_cny' (万元), e.g. {c + '_10k_cny'!r}",
+                         table="taxes", field=c)
     if not cols:
         raise InputError("no '<tax>_10k_cny' columns (e.g. vat_10k_cny, cit_10k_cny)", table="taxes")
     out = pd.DataFrame(index=taxes.index)
@@ -279,7 +289,7 @@ def round_ratios(
     base = np.floor(s.to_numpy() * units + 1e-9).astype(int)
     vN = game.grand_value
     before = core_check(game, x).max_excess
-    tie = 1e-9 * max(1.0, float(np.max(np.abs(game.values()))))
+    tie = 1e-9 * max(1.0, float(np.max(np.abs(game.values(purpose="round_ratios")))))
     best: tuple[float, float, np.ndarray] | None = None
     for ups in itertools.product((0, 1), repeat=game.n):
         k = base + np.array(ups)

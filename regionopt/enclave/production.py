@@ -16,6 +16,7 @@ the core. See docs/enclave.md, "Linear production games".
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -25,6 +26,7 @@ import pyomo.environ as pyo
 
 from ..errors import InfeasibleError, InputError
 from ..schema import check_unique
+from ..solve import Status
 from ._lp import HighsLP
 from ._result import make_allocation
 from .game import CooperativeGame
@@ -98,6 +100,7 @@ class LinearProductionGame(CooperativeGame):
         self._c = c_vec
         self._cap = cap
         self._lp: HighsLP | None = None
+        self._lp_lock = threading.Lock()
         self.lp_solves = 0
         super().__init__(partners, func=self._solve_mask, name=name)
 
@@ -123,17 +126,30 @@ class LinearProductionGame(CooperativeGame):
             self._lp = lp
         return self._lp
 
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["_lp"] = None  # the HiGHS object is rebuilt on demand
+        state.pop("_lp_lock", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        super().__setstate__(state)
+        self._lp_lock = threading.Lock()
+
     def _solve_rhs(self, rhs: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        lp = self._highs()
-        r = self._a.shape[1]
-        lp.set_rows_bounds(np.arange(r), np.full(r, -np.inf), rhs)
-        out = lp.solve()
-        self.lp_solves += 1
-        if out.status == "unbounded":
+        # One HiGHS object serves every coalition (only the right-hand side changes), so
+        # threads that evaluate this game at once take turns.
+        with self._lp_lock:
+            lp = self._highs()
+            r = self._a.shape[1]
+            lp.set_rows_bounds(np.arange(r), np.full(r, -np.inf), rhs)
+            out = lp.solve()
+            self.lp_solves += 1
+        if out.status == Status.UNBOUNDED:
             raise InputError("revenue is unbounded: some activity with positive revenue uses no "
                              "resource and has no max_units", table="technology")
-        if out.status != "optimal":
-            raise InfeasibleError(f"production LP ended with status {out.status!r}")
+        if out.status != Status.OPTIMAL:
+            raise InfeasibleError(f"production LP ended with status {out.status.value!r} ({out.detail})")
         return out.objective, out.x, out.row_dual
 
     def _solve_mask(self, mask: int) -> float:

@@ -73,7 +73,7 @@ def shapley(game: CooperativeGame, method: str = "exact", **kw: Any) -> pd.Serie
     if method != "exact":
         raise InputError("method must be 'exact' or 'monte_carlo'", table="shapley", field="method", value=method)
     n = game.n
-    v = game.values()
+    v = game.values(purpose="the exact Shapley value")
     size = popcounts(n)
     f = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)])
     # φ_i = Σ_{T∋i} v(T) f(|T|-1) − Σ_{T∌i} v(T) f(|T|): two weighted tables, then one strided
@@ -190,7 +190,7 @@ def banzhaf(game: CooperativeGame, normalized: bool = True) -> pd.Series:
     The raw values are kept in ``attrs["raw"]``.
     """
     n = game.n
-    v = game.values()
+    v = game.values(purpose="the Banzhaf value")
     raw = np.array([float(_marginals(v, n, i)[1].sum()) for i in range(n)]) / float(1 << (n - 1))
     total = raw.sum()
     if not normalized:

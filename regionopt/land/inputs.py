@@ -10,14 +10,25 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
 from ..io.excel import TableSpec
-from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowModel, validate_table
+from ..schema import (
+    Code,
+    DistanceRow,
+    NonNegFloat,
+    OptCode,
+    OptNonNegFloat,
+    OptShare,
+    Plausible,
+    RowModel,
+    read_distances,
+    validate_table,
+)
 from .pricing import FARMLAND_LEDGERS, LEDGERS, VERIFIED_COEFFICIENTS, StatutoryPrice
 
 __all__ = [
@@ -35,6 +46,16 @@ __all__ = [
 
 _Period = Field(default=1, ge=1, description="planning period (1, 2, ...); default 1")
 
+#: Population per region: no region of China has more than China's 141,000 万 people; no province more than 13,000.
+POPULATION_10K = Plausible(
+    unit="10,000 persons (万人)", warn_above=20_000.0, error_above=150_000.0,
+    hint="persons given instead of 10,000 persons? Shanghai has 2,487 万, Guangdong 12,706 万")
+#: Money per mu or per unit of quota: statutory prices are 10-60 万元/亩; the dearest land in China stays
+#: below 10,000 万元 (100 million CNY) per mu.
+PER_MU_10K_CNY = Plausible(
+    unit="万元 (10,000 CNY) per mu or per unit", warn_above=500.0, error_above=10_000.0,
+    hint="CNY given instead of 万元? the statutory price is 10-60 万元 per mu")
+
 
 class RegionRow(RowModel):
     """One region (city or county). Index: ``region`` (GB/T 2260 code)."""
@@ -42,7 +63,7 @@ class RegionRow(RowModel):
     region: Code = Field(description="region code (index)")
     province: Code = Field(description="province code the region belongs to")
     name: str | None = Field(default=None, description="display name")
-    population_10k: OptNonNegFloat = Field(default=None, description="resident population, 10,000 persons (needed for per-capita rules)")
+    population_10k: Annotated[OptNonNegFloat, POPULATION_10K] = Field(default=None, description="resident population, 10,000 persons (needed for per-capita rules)")
     farmland_mu: OptNonNegFloat = Field(default=None, description="current farmland, mu")
     farmland_floor_mu: OptNonNegFloat = Field(default=None, description="regional farmland red line, mu")
     min_demand_share: OptShare = Field(default=None, description="minimum share of the region's project land that must be realised (development guarantee)")
@@ -90,7 +111,7 @@ class ReserveRow(RowModel):
     region: Code = Field(description="region code")
     tier: Code = Field(description="tier id, unique within the region")
     potential_mu: NonNegFloat = Field(description="land that can be reclaimed over the horizon, mu")
-    cost_10k_cny_per_mu: NonNegFloat = Field(description="reclamation cost, 万元/亩")
+    cost_10k_cny_per_mu: Annotated[NonNegFloat, PER_MU_10K_CNY] = Field(description="reclamation cost, 万元/亩")
     construction_per_mu: NonNegFloat = Field(default=0.0, description="construction quota freed per mu reclaimed (增减挂钩), mu/mu")
     area_per_mu: NonNegFloat = Field(default=1.0, description="farmland area created per mu, mu/mu")
     paddy_per_mu: NonNegFloat = Field(default=0.0, description="paddy created per mu, mu/mu")
@@ -103,8 +124,9 @@ class PairRow(RowModel):
     seller: Code = Field(description="selling region code")
     buyer: Code = Field(description="buying region code")
     ledger: OptCode = Field(default=None, description="ledger traded; empty = all four")
-    price_10k_cny_per_unit: OptNonNegFloat = Field(default=None, description="contract price, 万元/unit; empty = paid at the market-clearing price (the buyer's shadow price net of the cost it bears), and counted against budgets at the statutory unit price of the buyer's province (farmland ledgers) or 0")
-    cost_10k_cny_per_unit: NonNegFloat = Field(default=0.0, description="transaction cost borne by the buyer, 万元/unit")
+    price_10k_cny_per_unit: Annotated[OptNonNegFloat, PER_MU_10K_CNY] = Field(default=None, description="contract price, 万元/unit; empty = paid at the market-clearing price (the buyer's shadow price net of the cost it bears), and counted against budgets at the statutory unit price of the buyer's province (farmland ledgers) or 0")
+    cost_10k_cny_per_unit: Annotated[NonNegFloat, PER_MU_10K_CNY] = Field(
+        default=0.0, description="transaction cost borne by the buyer, 万元/unit")
     max_amount: OptNonNegFloat = Field(default=None, description="cap on the flow per period, in the ledger's unit")
     min_amount: NonNegFloat = Field(default=0.0, description="contracted minimum flow per period")
     allowed: bool = Field(default=True, description="False marks a forbidden pair (no flow)")
@@ -210,14 +232,31 @@ class LandSettings(BaseModel):
 
 #: The model's input tables: row schema, index field, required or not (Excel template, docs).
 TABLES: dict[str, TableSpec] = {
-    "regions": TableSpec(RegionRow, "region", required=True, description="regions (cities or counties)"),
-    "provinces": TableSpec(ProvinceRow, "province", description="provinces: farmland, red lines, platform tier"),
+    "regions": TableSpec(RegionRow, "region", required=True, description="regions (cities or counties)",
+                         notes=(("population_10k is in 10,000 persons (万人): Shanghai is 2,487, not 24,870,000.",
+                                 "population_10k 的单位是万人：上海为 2,487，而不是 24,870,000。"),)),
+    "provinces": TableSpec(
+        ProvinceRow, "province", description="provinces: farmland, red lines, platform tier",
+        notes=(("A blank platform_coefficient cell forbids that province to buy from the national platform (it may "
+                "still sell); leave the whole column out to use the verified coefficient of each province code.",
+                "platform_coefficient 单元格空白表示该省不得从国家统筹平台购买（仍可卖出）；整列删除则按省份代码采用已核实的系数。"),)),
     "allocations": TableSpec(AllocationRow, description="quota held at the start of a period"),
-    "projects": TableSpec(ProjectRow, "project", required=True, description="projects competing for quota"),
+    "projects": TableSpec(ProjectRow, "project", required=True, description="projects competing for quota",
+                          notes=(("A project's farmland_mu is part of its land_mu, and paddy_mu part of farmland_mu.",
+                                  "项目的 farmland_mu 包含在 land_mu 之内，paddy_mu 包含在 farmland_mu 之内。"),)),
     "reserves": TableSpec(ReserveRow, description="reclamation reserve tiers"),
-    "pairs": TableSpec(PairRow, description="allowed (or forbidden) bilateral trading pairs"),
+    "pairs": TableSpec(
+        PairRow, description="allowed (or forbidden) bilateral trading pairs",
+        notes=(("Bilateral trade happens only on the pairs listed here: an empty pairs sheet means no bilateral "
+                "trade at all, whatever the bilateral setting. A blank ledger cell opens all four ledgers.",
+                "双边交易只发生在此处列出的交易对之间：交易对表为空即没有双边交易（无论 bilateral 设置如何）。ledger 空白表示四个账户都开放。"),)),
     "export_caps": TableSpec(ExportCapRow, description="caps on what a seller exports"),
-    "distances_km": TableSpec(None, description="region x region distances, km (row = from, column = to)"),
+    "distances_km": TableSpec(
+        DistanceRow, matrix=True,
+        description="distances between regions, km: one row per pair (origin, destination, distance_km; a pair "
+        "given one way counts both ways), or a square matrix (row = from, column = to)",
+        notes=(("Distances are only read when transport_cost_10k_cny_per_unit_km > 0, for the listed pairs; in km, "
+                "not metres.", "仅当 transport_cost_10k_cny_per_unit_km > 0 时读取交易对的距离；单位为公里而非米。"),)),
 }
 REQUIRED_TABLES = tuple(k for k, v in TABLES.items() if v.required)
 
@@ -241,6 +280,8 @@ class LandInputs:
     distances_km: dict[tuple[str, str], float]
     settings: LandSettings
     periods: tuple[int, ...] = field(default=(1,))
+    #: What the tables imply that a reader of the result should know (copied into the result's notes).
+    notes: tuple[str, ...] = ()
 
     def province_of(self, region: str) -> str:
         return self.regions[region].province
@@ -393,17 +434,16 @@ def build_inputs(
     dist: dict[tuple[str, str], float] = {}
     if distances_km is not None:
         needed = {(s, b) for (s, b, _l) in prs}
-        idx = [str(x) for x in distances_km.index]
-        cols = [str(x) for x in distances_km.columns]
-        dm = distances_km.set_axis(idx, axis=0).set_axis(cols, axis=1)
-        for s, b in needed:
-            if s not in dm.index or b not in dm.columns:
+        dm = read_distances(distances_km, "distances_km")
+        for s, b in sorted(needed):
+            if s not in dm.index or b not in dm.columns or not math.isfinite(float(dm.at[s, b])):
                 raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=s, field=b)
-            v = float(dm.at[s, b])
-            if not math.isfinite(v) or v < 0:
-                raise InputError(f"distance must be finite and >= 0 (got {v})", table="distances_km", row=s, field=b, value=v)
-            dist[(s, b)] = v
-    inp = LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods))
+            dist[(s, b)] = float(dm.at[s, b])
+    notes: list[str] = []
+    if not projs:
+        notes.append("the projects table has no rows: no region needs quota, so nothing is bought or sold; the "
+                     "plan can only reclaim land where a red line demands it (objective 0 otherwise)")
+    inp = LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods), tuple(notes))
     check_settings(inp)
     return inp
 

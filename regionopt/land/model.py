@@ -28,6 +28,7 @@ __all__ = [
     "define_bilateral",
     "define_budget",
     "define_export_cap",
+    "define_external",
     "define_gini",
     "define_import_cap",
     "define_min_development",
@@ -193,7 +194,11 @@ def generation(b: Block, inp: LandInputs, ix: LandIndex, r: str, led: str, t: in
 
 
 def farmland_change(b: Block, inp: LandInputs, ix: LandIndex, regions: list[str], t_upto: int) -> Any:
-    """Farmland reclaimed minus farmland occupied in ``regions`` up to period ``t_upto``, mu."""
+    """Farmland reclaimed minus farmland occupied in ``regions`` up to period ``t_upto``, mu.
+
+    With linked activities (``external_farmland``), their occupation counts too.
+    """
+    ext = getattr(b, "external_farmland", None)
     e: Any = 0
     for r in regions:
         for t in ix.periods:
@@ -201,6 +206,8 @@ def farmland_change(b: Block, inp: LandInputs, ix: LandIndex, regions: list[str]
                 continue
             e -= sum(inp.projects[j].farmland_mu * b.y[j] for j in ix.projects_at.get((r, t), []))
             e += sum(inp.reserves[k].area_per_mu * b.g[k[0], k[1], t] for k in ix.tiers_of.get(r, []))
+            if ext is not None:
+                e -= ext[r, t]
     return e
 
 
@@ -239,16 +246,33 @@ def per_capita(b: Block, inp: LandInputs, ix: LandIndex, r: str) -> Any:
 # --------------------------------------------------------------------------- constraint families
 
 
+def define_external(b: Block, inp: LandInputs, ix: LandIndex) -> None:
+    """``external_use[r,ℓ,t]``, ``external_farmland[r,t]`` (≥ 0): quota used and farmland occupied by the
+    activities of a linked model (the cluster roles of the integrated plan), set by its linking rows.
+
+    Built only when the land block is part of a larger model: they enter ``balance``,
+    the red lines and 以补定占 like the use and occupation of a project.
+    """
+    b.external_use = pyo.Var(b.R, b.L, b.T, within=pyo.NonNegativeReals,
+                             doc="quota of {1} used in {0} by linked activities, period {2}")
+    b.external_farmland = pyo.Var(b.R, b.T, within=pyo.NonNegativeReals,
+                                  doc="farmland occupied in {0} by linked activities, period {1}, mu")
+
+
 def define_balance(b: Block, inp: LandInputs, ix: LandIndex) -> None:
     r"""``balance[r,ℓ,t]``: a region uses at most what it holds (dual = its quota price).
 
     \(\mathrm{Use} + \mathrm{Out} - \mathrm{Gen} - \mathrm{In} + h_{r\ell t} - h_{r\ell,t-1}
-    \le \alpha_{r\ell t}\) (the allocation), with banking terms where banking is on.
+    \le \alpha_{r\ell t}\) (the allocation), with banking terms where banking is on (and the
+    use of linked activities, ``external_use``, in an integrated plan).
     """
+    ext = getattr(b, "external_use", None)
 
     def rule(b_: Block, r: str, led: str, t: int) -> Any:
         body = (use(b_, inp, ix, r, led, t) + outflow(b_, inp, ix, r, led, t)
                 - generation(b_, inp, ix, r, led, t) - inflow(b_, inp, ix, r, led, t))
+        if ext is not None:
+            body += ext[r, led, t]
         if (r, led, t) in ix.bank_set:
             body += b_.bank[r, led, t]
         if t > 1 and (r, led, t - 1) in ix.bank_set:
@@ -368,9 +392,14 @@ def define_yibu_dingzhan(b: Block, inp: LandInputs, ix: LandIndex) -> None:
     if not inp.settings.yibu_dingzhan:
         return
 
+    ext = getattr(b, "external_farmland", None)
+
     def occupied(b_: Block, p: str, t: int) -> Any:
-        return sum(inp.projects[j].farmland_mu * b_.y[j] for r in ix.regions_in.get(p, [])
-                   for j in ix.projects_at.get((r, t), []))
+        e = sum(inp.projects[j].farmland_mu * b_.y[j] for r in ix.regions_in.get(p, [])
+                for j in ix.projects_at.get((r, t), []))
+        if ext is not None:
+            e += sum(ext[r, t] for r in ix.regions_in.get(p, []))
+        return e
 
     def rule(b_: Block, p: str, t: int) -> Any:
         occ = occupied(b_, p, t)
@@ -477,14 +506,18 @@ def define_welfare(b: Block, inp: LandInputs, ix: LandIndex) -> Any:
             - b.equity_penalty)
 
 
-def build(b: Block, inp: LandInputs, ix: LandIndex | None = None) -> Any:
+def build(b: Block, inp: LandInputs, ix: LandIndex | None = None, *, external: bool = False) -> Any:
     """Add every family of the land model to ``b``; return the welfare expression (万元).
 
     The order is the formulation page's: sets and variables, the quota balance,
-    red lines, channel rules, 以补定占, equity rules, objective terms.
+    red lines, channel rules, 以补定占, equity rules, objective terms. With
+    ``external``, the block also gets ``external_use`` and ``external_farmland``
+    for a linked model's activities (docs/plan.md).
     """
     ix = ix or LandIndex.of(inp)
     define_sets(b, inp, ix)
+    if external:
+        define_external(b, inp, ix)
     define_projects(b, inp, ix)
     define_reclamation(b, inp, ix)
     define_bilateral(b, inp, ix)

@@ -212,11 +212,13 @@ def read_reclamation(inp: LandInputs, ix: LandIndex, sol: Solution) -> pd.DataFr
 
 def _occupied_reclaimed(inp: LandInputs, ix: LandIndex, sol: Solution
                         ) -> tuple[dict[tuple[str, int], float], dict[tuple[str, int], float]]:
-    """Farmland occupied by projects and area reclaimed, per (region, period), mu."""
+    """Farmland occupied (by projects and linked activities) and area reclaimed, per (region, period), mu."""
     y, g = sol.var("y"), sol.var("g")
     occupied: dict[tuple[str, int], float] = defaultdict(float)
     for j, pj in inp.projects.items():
         occupied[(pj.region, pj.period)] += ledger_need(pj, "area") * y.get(j, 0.0)
+    for key, v in sol.var("external_farmland").items():  # occupation by a linked model's activities
+        occupied[key] += v  # type: ignore[index]
     reclaimed: dict[tuple[str, int], float] = defaultdict(float)
     for (reg, tier_id), tier in inp.reserves.items():
         for t in ix.periods:

@@ -22,7 +22,8 @@ import os
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +35,8 @@ from pyomo.repn.standard_repn import generate_standard_repn
 from ..errors import Conflict, InputError
 from .types import Duals, Solution, SolveOptions, SolveReport, Status
 
-__all__ = ["CompiledModel", "LiveModel", "check_highs_options", "compile_model", "iis", "new_highs", "solve"]
+__all__ = ["CompiledModel", "LiveModel", "Progress", "check_highs_options", "compile_model", "iis", "new_highs",
+           "progress", "solve"]
 
 INF = float(highspy.kHighsInf)
 
@@ -44,15 +46,32 @@ _BANNER_LOCK = threading.Lock()
 _banner_done = False
 
 
-def new_highs(*, log: bool = False) -> highspy.Highs:
-    """A ``highspy.Highs`` with its log off (``log=False``), the banner never shown.
+def _base_class() -> Any:
+    """highspy's compiled ``_Highs`` class (the public ``highspy.Highs`` derives from it), or None."""
+    return next((c for c in highspy.Highs.__mro__[1:] if c.__name__ == "_Highs"), None)
 
-    HiGHS prints its banner at the first construction in a process, before any
-    option can be set. That first construction is done once, with standard
-    output redirected at the file-descriptor level for the few microseconds it
-    takes (under a lock; later constructions print nothing and are not redirected).
+
+def new_highs(*, log: bool = False, callbacks: bool = False) -> Any:
+    """A HiGHS object with its log off (``log=False``) and no banner.
+
+    The public ``highspy.Highs()`` registers its Python callback hook in its
+    constructor, and HiGHS prints its banner ("Running HiGHS ...") at that
+    moment, before any option can be set. Without a log and without callbacks
+    this adapter builds the compiled ``_Highs`` base class (every method the
+    solve layer uses, no callback hook) and switches the output off first.
+    With a log or callbacks (progress lines) the public class is used; its
+    first construction in a process then runs with standard output redirected
+    at the file-descriptor level (once, under a lock), so the banner never shows.
+    This is the one place that touches a private highspy name; if a future
+    highspy drops the base class, the public class is used
+    (``tests/test_solve_adapters.py`` pins it).
     """
     global _banner_done
+    base = None if (log or callbacks) else _base_class()
+    if base is not None:
+        h = base()
+        h.setOptionValue("output_flag", False)
+        return h
     if not _banner_done:
         with _BANNER_LOCK:
             if not _banner_done:
@@ -131,6 +150,108 @@ class _SchedulerGate:
 
 
 _GATE = _SchedulerGate()
+
+# --------------------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress report of a running HiGHS solve (see :func:`progress`).
+
+    Attributes
+    ----------
+    elapsed
+        Seconds since the solve started.
+    mip
+        Whether the model has integer variables (``incumbent``, ``bound`` and
+        ``gap`` are only known for MIPs, NaN otherwise).
+    incumbent, bound
+        Objective of the best plan found so far and the best bound (the
+        objective's own sense); NaN until known.
+    gap
+        Relative gap between them (HiGHS's ``mip_gap``); NaN until known.
+    done
+        True for the last report, sent when the solve returns.
+    """
+
+    elapsed: float
+    mip: bool
+    incumbent: float = math.nan
+    bound: float = math.nan
+    gap: float = math.nan
+    done: bool = False
+
+
+_PROGRESS: ContextVar[tuple[Callable[[Progress], None], float] | None] = ContextVar("regionopt_highs_progress",
+                                                                                   default=None)
+
+
+@contextmanager
+def progress(callback: Callable[[Progress], None], interval: float = 0.5) -> Iterator[None]:
+    """Report the progress of every HiGHS solve started in this context (this thread).
+
+    ``callback`` receives a :class:`Progress` every ``interval`` seconds while a
+    solve runs, and once more with ``done=True`` when it returns. It is called
+    from a helper thread that only reads numbers stored by HiGHS's MIP
+    callbacks (interrupt checks, improving solutions, log lines; they run in
+    the solving thread and store the bounds they carry): the ``Highs`` object
+    is never touched from another thread. Used by the command line for its
+    live line.
+    """
+    token = _PROGRESS.set((callback, float(interval)))
+    try:
+        yield
+    finally:
+        _PROGRESS.reset(token)
+
+
+@contextmanager
+def _reporting(h: highspy.Highs, callback: Callable[[Progress], None], interval: float, mip: bool
+               ) -> Iterator[None]:
+    state = {"incumbent": math.nan, "bound": math.nan, "gap": math.nan}
+    t0 = time.perf_counter()
+
+    def on_mip(e: Any) -> None:  # runs in the solving thread: store numbers only
+        d = e.data_out
+        for key, attr in (("incumbent", "mip_primal_bound"), ("bound", "mip_dual_bound"), ("gap", "mip_gap")):
+            v = float(getattr(d, attr, math.nan))
+            if math.isfinite(v) and abs(v) < 1e30:  # an event without this number keeps the last one
+                state[key] = v
+
+    def report(done: bool = False) -> None:
+        callback(Progress(time.perf_counter() - t0, mip, state["incumbent"], state["bound"], state["gap"], done))
+
+    stop = threading.Event()
+
+    def tick() -> None:
+        while not stop.wait(interval):
+            report()
+
+    events = []
+    if mip and hasattr(h, "cbMipInterrupt"):  # interrupt checks, improving solutions and log lines carry the bounds
+        for name in ("cbMipInterrupt", "cbMipImprovingSolution", "cbMipLogging"):
+            try:
+                getattr(h, name).subscribe(on_mip)
+                events.append(name)
+            except Exception:  # pragma: no cover - a highspy without this callback: fewer updates
+                pass
+    th = threading.Thread(target=tick, name="regionopt-progress", daemon=True)
+    th.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        th.join()
+        for name in events:
+            getattr(h, name).unsubscribe(on_mip)
+        report(done=True)
+
+
+def _progress_context(h: highspy.Highs, mip: bool) -> AbstractContextManager[None]:
+    hook = _PROGRESS.get()
+    if hook is None:
+        return nullcontext()
+    return _reporting(h, hook[0], hook[1], mip)
 
 # --------------------------------------------------------------------------- options
 
@@ -374,7 +495,8 @@ class LiveModel:
 
     def __init__(self, cm: CompiledModel, *, log: bool = False) -> None:
         self.cm = cm
-        self.h = new_highs(log=log)
+        # the public class (with its callback hook) only when a progress line is listening
+        self.h = new_highs(log=log, callbacks=_PROGRESS.get() is not None)
         load_into_highs(self.h, cm)
 
     def solve(self, opts: SolveOptions) -> tuple[SolveReport, Solution | None]:
@@ -407,7 +529,7 @@ class LiveModel:
             h.changeColsBounds(int(ch.size), ch.astype(np.int32), new.col_lo[ch], new.col_hi[ch])
         ch = np.flatnonzero((old.row_lo != new.row_lo) | (old.row_hi != new.row_hi))
         if ch.size:
-            h.changeRowsBounds(int(ch.size), ch.astype(np.int32), new.row_lo[ch], new.row_hi[ch])  # type: ignore[attr-defined]
+            h.changeRowsBounds(int(ch.size), ch.astype(np.int32), new.row_lo[ch], new.row_hi[ch])
         ch = np.flatnonzero(old.value != new.value)
         if ch.size:
             rows = np.searchsorted(old.start, ch, side="right") - 1
@@ -428,12 +550,17 @@ def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
     if opts.threads is not None:
         h.setOptionValue("threads", int(opts.threads))
     check_highs_options(h, dict(opts.options))
-    with _GATE.solve(opts.threads):
+    with _GATE.solve(opts.threads), _progress_context(h, mip):
         t0 = time.perf_counter()
         h.run()
         secs = time.perf_counter() - t0
     ms = h.getModelStatus()
     MS = highspy.HighsModelStatus
+    if ms == MS.kModelEmpty:
+        # no variable and no row (e.g. a cluster model without candidates): the empty plan is the only one,
+        # worth the objective's constant; HiGHS reports it as "Empty" with no solution
+        return SolveReport(Status.OPTIMAL, float(cm.offset), float(cm.offset), 0.0, secs, "highs", "empty model",
+                           None if mip else Duals({}))
     has_sol = _primal_feasible(h) and ms not in (MS.kInfeasible, MS.kUnbounded, MS.kUnboundedOrInfeasible)
     if ms == MS.kOptimal and has_sol:
         status = Status.OPTIMAL
