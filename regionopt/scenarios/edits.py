@@ -113,7 +113,7 @@ class Edit:
             return dict(self.row)
         return None
 
-    def to_json(self) -> list[Any]:
+    def as_json(self) -> list[Any]:
         """A JSON-able list ``[table, row, column, op, value]`` (row filters as dicts)."""
         f = self.row_filter
         row = f if f is not None else (list(self.row) if isinstance(self.row, tuple) else self.row)
@@ -138,7 +138,7 @@ def as_edits(edits: Iterable[Edit | Sequence[Any]]) -> tuple[Edit, ...]:
 
 def edits_json(edits: Sequence[Edit]) -> str:
     """Canonical JSON text of a list of edits (scenario identity, store)."""
-    return json.dumps([e.to_json() for e in edits], sort_keys=True, default=str, allow_nan=True)
+    return json.dumps([e.as_json() for e in edits], sort_keys=True, default=str, allow_nan=True)
 
 
 # --------------------------------------------------------------------------- checks

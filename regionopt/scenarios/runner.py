@@ -274,7 +274,7 @@ def run_one(state: _SweepState, payload: Payload, item: Item) -> tuple[dict[str,
     sc = item.scenario
     rec: dict[str, Any] = {
         "scenario_id": item.scenario_id, "name": sc.name, "params": _json(dict(sc.params)),
-        "edits": _json([e.to_json() for e in sc.edits]), "status": "", "objective": math.nan,
+        "edits": _json([e.as_json() for e in sc.edits]), "status": "", "objective": math.nan,
         "mip_gap": math.nan, "route": "", "seconds_build": math.nan, "seconds_compile": math.nan,
         "seconds_solve": math.nan, "seconds_extract": math.nan, "seconds_total": math.nan, "stage": "",
         "error_type": "", "error": "", "diagnosis": "", "outputs": "{}",
