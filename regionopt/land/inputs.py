@@ -8,16 +8,27 @@ meaning: the Excel template and the docs are generated from it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
 from ..io.excel import TableSpec
-from ..schema import Code, NonNegFloat, OptCode, OptNonNegFloat, OptShare, RowModel, validate_table
+from ..schema import (
+    Code,
+    NonNegFloat,
+    OptCode,
+    OptNonNegFloat,
+    OptShare,
+    RowModel,
+    _code,
+    check_columns,
+    validate_table,
+)
 from .pricing import FARMLAND_LEDGERS, LEDGERS, VERIFIED_COEFFICIENTS, StatutoryPrice
 
 __all__ = [
@@ -217,9 +228,13 @@ TABLES: dict[str, TableSpec] = {
     "reserves": TableSpec(ReserveRow, description="reclamation reserve tiers"),
     "pairs": TableSpec(PairRow, description="allowed (or forbidden) bilateral trading pairs"),
     "export_caps": TableSpec(ExportCapRow, description="caps on what a seller exports"),
-    "distances_km": TableSpec(None, description="region x region distances, km (row = from, column = to)"),
+    "distances_km": TableSpec(None, description="distances, km: a square region x region table (row = from, column = to) or a long table with columns from, to, km (one row per pair; for many regions)"),
 }
 REQUIRED_TABLES = tuple(k for k, v in TABLES.items() if v.required)
+
+
+#: A bilateral arc (seller, buyer, ledger).
+Arc = tuple[str, str, str]
 
 
 def _ledger_ok(ledger: str | None, table: str, row: Any) -> None:
@@ -236,7 +251,7 @@ class LandInputs:
     allocations: dict[tuple[str, str, int], float]
     projects: dict[str, ProjectRow]
     reserves: dict[tuple[str, str], ReserveRow]
-    pairs: dict[tuple[str, str, str], PairRow]
+    pairs: Mapping[tuple[str, str, str], PairRow]
     export_caps: dict[tuple[str, str], float]
     distances_km: dict[tuple[str, str], float]
     settings: LandSettings
@@ -352,32 +367,9 @@ def build_inputs(
                 raise InputError("duplicate (region, tier)", table="reserves", row=rowlab, field="tier", value=t.tier)
             res[(t.region, t.tier)] = t
 
-    prs: dict[tuple[str, str, str], PairRow] = {}
-    seen_arcs: set[tuple[str, str, str]] = set()  # allowed or not: a second row for an arc is a duplicate
+    prs = PairTable.empty()
     if pairs is not None and len(pairs):
-        for pr in validate_table(pairs, PairRow, "pairs", id_fields=("seller", "buyer", "ledger")):
-            rowlab = f"{pr.seller}->{pr.buyer}" + (f"/{pr.ledger}" if pr.ledger else "")
-            for fld in ("seller", "buyer"):
-                code = getattr(pr, fld)
-                if code not in regs:
-                    raise InputError(f"unknown region {code!r}", table="pairs", row=rowlab, field=fld, value=code)
-            if pr.seller == pr.buyer:
-                raise InputError("a region cannot trade with itself", table="pairs", row=rowlab, field="buyer", value=pr.buyer)
-            _ledger_ok(pr.ledger, "pairs", rowlab)
-            if not pr.allowed and pr.min_amount > 0:
-                raise InputError(
-                    f"pair is not allowed but has a forced minimum flow of {pr.min_amount}",
-                    table="pairs", row=rowlab, field="min_amount", value=pr.min_amount,
-                )
-            if pr.max_amount is not None and pr.min_amount > pr.max_amount:
-                raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
-            for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
-                arc = (pr.seller, pr.buyer, led)
-                if arc in seen_arcs:
-                    raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
-                seen_arcs.add(arc)
-                if pr.allowed:
-                    prs[arc] = pr
+        prs = _pairs_fast(pairs, regs) or PairTable.from_rows(_pairs_checked(pairs, regs))
 
     caps: dict[tuple[str, str], float] = {}
     if export_caps is not None and len(export_caps):
@@ -392,20 +384,301 @@ def build_inputs(
 
     dist: dict[tuple[str, str], float] = {}
     if distances_km is not None:
-        needed = {(s, b) for (s, b, _l) in prs}
-        idx = [str(x) for x in distances_km.index]
-        cols = [str(x) for x in distances_km.columns]
-        dm = distances_km.set_axis(idx, axis=0).set_axis(cols, axis=1)
-        for s, b in needed:
-            if s not in dm.index or b not in dm.columns:
-                raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=s, field=b)
-            v = float(dm.at[s, b])
-            if not math.isfinite(v) or v < 0:
-                raise InputError(f"distance must be finite and >= 0 (got {v})", table="distances_km", row=s, field=b, value=v)
-            dist[(s, b)] = v
+        needed = prs.seller_buyer_pairs()
+        if _is_long_distances(distances_km):
+            dist = _long_distances(distances_km, regs, needed)
+        else:
+            idx = [str(x) for x in distances_km.index]
+            cols = [str(x) for x in distances_km.columns]
+            dm = distances_km.set_axis(idx, axis=0).set_axis(cols, axis=1)
+            for s, b in needed:
+                if s not in dm.index or b not in dm.columns:
+                    raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=s, field=b)
+                v = float(dm.at[s, b])
+                if not math.isfinite(v) or v < 0:
+                    raise InputError(f"distance must be finite and >= 0 (got {v})", table="distances_km", row=s, field=b, value=v)
+                dist[(s, b)] = v
     inp = LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods))
     check_settings(inp)
     return inp
+
+
+def _pairs_checked(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> dict[Arc, PairRow]:
+    """Validate the pairs table row by row (pydantic): the allowed arcs and their rows.
+
+    Raises
+    ------
+    InputError
+        At the first bad row, naming table ``pairs``, the row ``seller->buyer[/ledger]`` and the field.
+    """
+    prs: dict[Arc, PairRow] = {}
+    seen_arcs: set[Arc] = set()  # allowed or not: a second row for an arc is a duplicate
+    for pr in validate_table(pairs, PairRow, "pairs", id_fields=("seller", "buyer", "ledger")):
+        rowlab = f"{pr.seller}->{pr.buyer}" + (f"/{pr.ledger}" if pr.ledger else "")
+        for fld in ("seller", "buyer"):
+            code = getattr(pr, fld)
+            if code not in regs:
+                raise InputError(f"unknown region {code!r}", table="pairs", row=rowlab, field=fld, value=code)
+        if pr.seller == pr.buyer:
+            raise InputError("a region cannot trade with itself", table="pairs", row=rowlab, field="buyer", value=pr.buyer)
+        _ledger_ok(pr.ledger, "pairs", rowlab)
+        if not pr.allowed and pr.min_amount > 0:
+            raise InputError(
+                f"pair is not allowed but has a forced minimum flow of {pr.min_amount}",
+                table="pairs", row=rowlab, field="min_amount", value=pr.min_amount,
+            )
+        if pr.max_amount is not None and pr.min_amount > pr.max_amount:
+            raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
+        for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
+            arc = (pr.seller, pr.buyer, led)
+            if arc in seen_arcs:
+                raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
+            seen_arcs.add(arc)
+            if pr.allowed:
+                prs[arc] = pr
+    return prs
+
+
+def _codes_fast(col: pd.Series) -> list[str] | None:
+    """The column's codes as :data:`~regionopt.schema.Code` makes them, or None if the fast path does not apply."""
+    if pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
+        return [str(v) for v in col.tolist()]
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        vals = col.tolist()
+        if not all(type(v) is str for v in vals):
+            return None
+        out = [v.strip() for v in vals]
+        return out if all(out) else None
+    return None
+
+
+def _floats_fast(df: pd.DataFrame, name: str, default: float | None) -> np.ndarray | None:
+    """A numeric column as floats (NaN = not given / the default), or None if the fast path does not apply."""
+    if name not in df.columns:
+        return np.full(len(df), np.nan if default is None else default)
+    col = df[name]
+    if pd.api.types.is_bool_dtype(col.dtype) or not (
+            pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype)):
+        return None
+    v = col.to_numpy(dtype=float, na_value=np.nan)
+    given = ~np.isnan(v)
+    if not (np.isfinite(v[given]).all() and (v[given] >= 0).all()):
+        return None
+    if default is not None:
+        v = np.where(given, v, default)
+    return v
+
+
+def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable | None:
+    """The pairs table checked column by column (vectorised), or None to take the row-by-row path.
+
+    Applies to clean tables only -- codes given as strings or integers,
+    numbers as numeric columns, every value valid and no cross-table problem;
+    anything else (a bad value, an unknown region, a duplicate...) returns None
+    and :func:`_pairs_checked` raises the same :class:`InputError` it always
+    did. The result is the arcs and rows the row-by-row path builds, in the
+    same order.
+    """
+    check_columns(pairs, "pairs", ["seller", "buyer"])
+    seller, buyer = _codes_fast(pairs["seller"]), _codes_fast(pairs["buyer"])
+    if seller is None or buyer is None:
+        return None
+    n = len(pairs)
+    if "ledger" in pairs.columns:
+        ledger: list[str | None] = []
+        for v in pairs["ledger"].tolist():
+            if v is None or (type(v) is float and math.isnan(v)):
+                ledger.append(None)
+            elif type(v) is str and v.strip() in LEDGERS:
+                ledger.append(v.strip())
+            else:
+                return None
+    else:
+        ledger = [None] * n
+    price = _floats_fast(pairs, "price_10k_cny_per_unit", None)
+    cost = _floats_fast(pairs, "cost_10k_cny_per_unit", 0.0)
+    mx = _floats_fast(pairs, "max_amount", None)
+    mn = _floats_fast(pairs, "min_amount", 0.0)
+    if price is None or cost is None or mx is None or mn is None:
+        return None
+    if "allowed" in pairs.columns:
+        if not pd.api.types.is_bool_dtype(pairs["allowed"].dtype):
+            return None
+        allowed = pairs["allowed"].to_numpy(dtype=bool)
+    else:
+        allowed = np.ones(n, dtype=bool)
+    if not (all(c in regs for c in seller) and all(c in regs for c in buyer)):
+        return None
+    if any(a == b for a, b in zip(seller, buyer, strict=True)):
+        return None
+    if ((~allowed) & (mn > 0)).any() or (~np.isnan(mx) & (mn > mx)).any():
+        return None
+    # arcs: a row with a ledger is one arc, a row without one is four (in LEDGERS order)
+    per_row = np.array([1 if led else len(LEDGERS) for led in ledger], dtype=np.int64)
+    row = np.repeat(np.arange(n), per_row)
+    arc_led = [led for r_led in ledger for led in ((r_led,) if r_led else LEDGERS)]
+    s_arc = [seller[i] for i in row.tolist()]
+    b_arc = [buyer[i] for i in row.tolist()]
+    if len(set(zip(s_arc, b_arc, arc_led, strict=True))) < len(arc_led):
+        return None  # a duplicate arc: the row-by-row path names it
+    keep = allowed[row]
+    kept_rows = np.flatnonzero(allowed)
+    new_row = np.full(n, -1, dtype=np.int64)
+    new_row[kept_rows] = np.arange(kept_rows.size)
+    sel = np.flatnonzero(keep).tolist()
+    return PairTable(
+        [s_arc[i] for i in sel], [b_arc[i] for i in sel], [arc_led[i] for i in sel], new_row[row[keep]],
+        [seller[i] for i in kept_rows.tolist()], [buyer[i] for i in kept_rows.tolist()],
+        [ledger[i] for i in kept_rows.tolist()], price[kept_rows], cost[kept_rows], mx[kept_rows], mn[kept_rows],
+    )
+
+
+class PairTable(Mapping[tuple[str, str, str], PairRow]):
+    """The allowed bilateral arcs and the pair row of each, held column by column.
+
+    A mapping ``(seller, buyer, ledger) -> PairRow`` like a dict of the pairs
+    table's rows, in the order the table gives them (a row without a ledger is
+    four arcs, in :data:`LEDGERS` order), but stored as columns so that a
+    national instance (a million arcs from a quarter of a million rows) costs
+    arrays, not a million objects. Rows are made on first access; the arrays
+    (``seller``, ``buyer``, ``ledger`` per arc, ``row`` its row; ``price``,
+    ``cost``, ``max_amount``, ``min_amount`` per row, NaN where not given) feed
+    the model directly (:class:`~regionopt.land.index.LandIndex`).
+    """
+
+    def __init__(self, seller: list[str], buyer: list[str], ledger: list[str], row: np.ndarray,
+                 row_seller: list[str], row_buyer: list[str], row_ledger: list[str | None], price: np.ndarray,
+                 cost: np.ndarray, max_amount: np.ndarray, min_amount: np.ndarray,
+                 rows: list[PairRow | None] | None = None) -> None:
+        self.seller, self.buyer, self.ledger, self.row = seller, buyer, ledger, np.asarray(row, dtype=np.int64)
+        self.row_seller, self.row_buyer, self.row_ledger = row_seller, row_buyer, row_ledger
+        self.price, self.cost, self.max_amount, self.min_amount = price, cost, max_amount, min_amount
+        self._rows: list[PairRow | None] = rows if rows is not None else [None] * len(row_seller)
+        self._pos: dict[Arc, int] | None = None
+
+    @classmethod
+    def empty(cls) -> PairTable:
+        z = np.zeros(0)
+        return cls([], [], [], np.zeros(0, dtype=np.int64), [], [], [], z, z, z, z)
+
+    @classmethod
+    def from_rows(cls, arcs: Mapping[Arc, PairRow]) -> PairTable:
+        """The table of a mapping arc -> row (the rows are kept, not copied)."""
+        if isinstance(arcs, PairTable):
+            return arcs
+        index: dict[int, int] = {}
+        rows: list[PairRow] = []
+        row = np.empty(len(arcs), dtype=np.int64)
+        for i, pr in enumerate(arcs.values()):
+            j = index.get(id(pr))
+            if j is None:
+                j = index[id(pr)] = len(rows)
+                rows.append(pr)
+            row[i] = j
+
+        def col(name: str, none: float) -> np.ndarray:
+            return np.array([none if getattr(r, name) is None else getattr(r, name) for r in rows], dtype=float)
+
+        keys = list(arcs)
+        return cls([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], row,
+                   [r.seller for r in rows], [r.buyer for r in rows], [r.ledger for r in rows],
+                   col("price_10k_cny_per_unit", np.nan), col("cost_10k_cny_per_unit", 0.0),
+                   col("max_amount", np.nan), col("min_amount", 0.0), list(rows))
+
+    # ---- mapping
+    def __len__(self) -> int:
+        return len(self.seller)
+
+    def __iter__(self) -> Iterator[Arc]:
+        return iter(zip(self.seller, self.buyer, self.ledger, strict=True))
+
+    def _position(self) -> dict[Arc, int]:
+        if self._pos is None:
+            self._pos = {a: i for i, a in enumerate(self)}
+        return self._pos
+
+    def __contains__(self, arc: object) -> bool:
+        return arc in self._position()
+
+    def __getitem__(self, arc: Arc) -> PairRow:
+        return self.row_of(int(self.row[self._position()[arc]]))
+
+    def row_of(self, j: int) -> PairRow:
+        """The pair row ``j`` (made on first access)."""
+        pr = self._rows[j]
+        if pr is None:
+            def opt(v: float) -> float | None:
+                return None if math.isnan(v) else float(v)
+
+            pr = self._rows[j] = PairRow.model_construct(
+                seller=self.row_seller[j], buyer=self.row_buyer[j], ledger=self.row_ledger[j],
+                price_10k_cny_per_unit=opt(self.price[j]), cost_10k_cny_per_unit=float(self.cost[j]),
+                max_amount=opt(self.max_amount[j]), min_amount=float(self.min_amount[j]), allowed=True)
+        return pr
+
+    def seller_buyer_pairs(self) -> set[tuple[str, str]]:
+        """The (seller, buyer) pairs with at least one allowed arc."""
+        return set(zip(self.row_seller, self.row_buyer, strict=True))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_pos"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"PairTable({len(self)} arcs from {len(self.row_seller)} rows)"
+
+
+_LONG_DISTANCE_COLUMNS = ("from", "to", "km")
+
+
+def _is_long_distances(df: pd.DataFrame) -> bool:
+    """A long ``from, to, km`` distance table (one row per pair) rather than a square one."""
+    return all(c in df.columns for c in _LONG_DISTANCE_COLUMNS)
+
+
+def _long_distances(df: pd.DataFrame, regs: Mapping[str, RegionRow],
+                    needed: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Check a long ``from, to, km`` table and return the distances of the ``needed`` pairs, km.
+
+    Every row is checked (known regions, finite km >= 0, no pair twice), in a
+    few vectorised passes, so a table of a million pairs costs about a second.
+
+    Raises
+    ------
+    InputError
+        Naming table ``distances_km``, the row ``from->to`` and the field.
+    """
+    frm = [_code(v) for v in df["from"]]
+    to = [_code(v) for v in df["to"]]
+    raw = df["km"]
+    km = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    for fld, codes in (("from", frm), ("to", to)):
+        unknown = [i for i, c in enumerate(codes) if c not in regs]
+        if unknown:
+            i = unknown[0]
+            raise InputError(f"unknown region {codes[i]!r}", table="distances_km", row=f"{frm[i]}->{to[i]}",
+                             field=fld, value=codes[i])
+    bad = np.flatnonzero(~np.isfinite(km) | (km < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"distance must be a finite number >= 0 (got {raw.iloc[i]!r})", table="distances_km",
+                         row=f"{frm[i]}->{to[i]}", field="km", value=raw.iloc[i])
+    table = dict(zip(zip(frm, to, strict=True), km.tolist(), strict=True))
+    if len(table) < len(frm):
+        seen: set[tuple[str, str]] = set()
+        for i, key in enumerate(zip(frm, to, strict=True)):
+            if key in seen:
+                raise InputError("duplicate pair", table="distances_km", row=f"{frm[i]}->{to[i]}", field="to",
+                                 value=to[i])
+            seen.add(key)
+    out: dict[tuple[str, str], float] = {}
+    for s, b in needed:
+        v = table.get((s, b))
+        if v is None:
+            raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=f"{s}->{b}", field="km")
+        out[(s, b)] = v
+    return out
 
 
 def make_settings(settings: LandSettings | Mapping[str, Any] | None) -> LandSettings:
@@ -435,20 +708,29 @@ def check_settings(inp: LandInputs) -> None:
     """
     st = inp.settings
     regs, provs, prs = inp.regions, inp.provinces, inp.pairs
+    table = prs if isinstance(prs, PairTable) else None
     if not st.bilateral:
-        for (s, b, _led), pr in sorted(prs.items()):
-            if pr.min_amount > 0:
-                raise InputError(
-                    "a forced minimum flow needs the bilateral channel open",
-                    table="pairs", row=f"{s}->{b}" + (f"/{pr.ledger}" if pr.ledger else ""), field="min_amount", value=pr.min_amount,
-                )
+        if table is not None:  # only the forced arcs, sorted: the first is the one to name
+            forced = np.flatnonzero(table.min_amount[table.row] > 0).tolist()
+            arcs = sorted((table.seller[i], table.buyer[i], table.ledger[i]) for i in forced)
+        else:
+            arcs = sorted(a for a, pr in prs.items() if pr.min_amount > 0)
+        if arcs:
+            s, b, _led = arcs[0]
+            pr = prs[arcs[0]]
+            raise InputError(
+                "a forced minimum flow needs the bilateral channel open",
+                table="pairs", row=f"{s}->{b}" + (f"/{pr.ledger}" if pr.ledger else ""), field="min_amount", value=pr.min_amount,
+            )
     if st.transport_cost_10k_cny_per_unit_km > 0:
-        for s, b, _led in sorted(prs):
-            if (s, b) not in inp.distances_km:
-                raise InputError(
-                    f"transport cost per km is set but the distances_km table gives no distance for pair {s}->{b}",
-                    table="settings", field="transport_cost_10k_cny_per_unit_km", value=st.transport_cost_10k_cny_per_unit_km,
-                )
+        pairs_sb = table.seller_buyer_pairs() if table is not None else {(a[0], a[1]) for a in prs}
+        no_km = sorted(sb for sb in pairs_sb if sb not in inp.distances_km)
+        if no_km:
+            s, b = no_km[0]
+            raise InputError(
+                f"transport cost per km is set but the distances_km table gives no distance for pair {s}->{b}",
+                table="settings", field="transport_cost_10k_cny_per_unit_km", value=st.transport_cost_10k_cny_per_unit_km,
+            )
     if st.per_capita_spread_cap is not None or st.gini_cap is not None or st.spread_penalty_10k_cny > 0:
         for r in regs.values():
             if not r.population_10k:

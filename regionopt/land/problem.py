@@ -7,11 +7,14 @@ import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import highspy
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
 from ..contract import Problem, make_settings
+from ..errors import InputError
 from ..io.excel import TableSpec
 from ..solve import (
     Solution,
@@ -19,15 +22,21 @@ from ..solve import (
     SolveOptions,
     SolveReport,
     Status,
+    diagnose_infeasibility,
     extract_solution,
     solve_checked,
     solve_model,
 )
+from ..solve.core import HIGHS_NAMES
+from ..solve.highs import INF, CompiledModel, LiveModel, compile_model
+from ..solve.pipeline import solve_live
 from .index import LandIndex
 from .inputs import TABLES, LandInputs, LandSettings, build_inputs, check_settings
+from .matrix import assemble
 from .model import build
 from .readback import LandTables, read_tables, red_line_share
 from .results import LandQuotaResult
+from .roundtrips import drop_round_trips
 
 __all__ = ["LandQuotaProblem"]
 
@@ -67,7 +76,7 @@ class LandQuotaProblem(Problem):
     block_name = "land"
     #: The model's input tables (Excel template, docs).
     tables: ClassVar[dict[str, TableSpec]] = TABLES
-    _solve_keywords = ("autarky",)
+    _solve_keywords = ("autarky", "route")
 
     def __init__(self, inputs: LandInputs) -> None:
         self.inputs = inputs
@@ -157,6 +166,18 @@ class LandQuotaProblem(Problem):
         """Add the land model's sets, variables and constraint families to ``block``; return welfare (万元)."""
         return build(block, self.inputs, self.index)
 
+    def compile(self) -> CompiledModel:
+        """The land LP as arrays, assembled straight from the validated tables (the matrix route).
+
+        The same model as ``compile_model(self.to_pyomo())`` -- same columns and
+        rows in the same order, keyed by (component name, index), same
+        coefficients and bounds -- built with numpy, without Pyomo
+        (:func:`regionopt.land.matrix.assemble`). Feed it to
+        :class:`~regionopt.solve.highs.LiveModel`; read a solution back with
+        :func:`regionopt.land.readback.read_tables`.
+        """
+        return assemble(self.inputs, self.index)
+
     # ------------------------------------------------------------------ solve
     def solve(self, options: SolveOptions | Mapping[str, Any] | None = None, **overrides: Any) -> LandQuotaResult:
         """Solve the plan (and, by default, the autarky benchmark).
@@ -171,9 +192,14 @@ class LandQuotaProblem(Problem):
             ``time_limit`` (s; on hitting it the incumbent is returned with
             status ``FEASIBLE`` and its gap, or, with none yet, a result with
             status ``TIME_LIMIT_NO_SOLUTION``, empty tables and a note),
-            ``mip_gap`` (binary projects), ``threads``, ``tee``, and
+            ``mip_gap`` (binary projects), ``threads``, ``tee``,
             ``autarky`` (default True: also solve the no-trade problem, for gains
-            from trade).
+            from trade; with HiGHS on the same live model, trade columns fixed at
+            0 and warm-started), and ``route``: ``"matrix"`` (the LP assembled
+            from the tables as arrays, :meth:`compile`), ``"pyomo"`` (built with
+            :meth:`to_pyomo` and compiled; the only route for solvers other than
+            HiGHS) or ``"auto"`` (default: matrix with HiGHS, else pyomo). Both
+            routes hand HiGHS the identical LP.
 
         Raises
         ------
@@ -182,31 +208,98 @@ class LandQuotaProblem(Problem):
             for binary projects).
         RegionoptError
             If the solver failed or reports the plan unbounded.
+        InputError
+            For an unknown route, or the matrix route with a solver other than HiGHS.
         """
         return super().solve(options, **overrides)
 
-    def _solve(self, options: SolveOptions, autarky: bool = True) -> LandQuotaResult:  # type: ignore[override]
+    def _route(self, route: str, options: SolveOptions) -> str:
+        highs = options.solver in HIGHS_NAMES
+        if route not in ROUTES:
+            raise InputError(f"unknown route {route!r}; expected one of {list(ROUTES)}", table="solve options",
+                             field="route", value=route)
+        if route == "auto":
+            return "matrix" if highs else "pyomo"
+        if route == "matrix" and not highs:
+            raise InputError(f"the matrix route is solved by HiGHS; use route='pyomo' for solver {options.solver!r}",
+                             table="solve options", field="route", value=route)
+        return route
+
+    def _diagnose(self, model: pyo.Block | None, options: SolveOptions) -> tuple[str, list[Any]]:
+        """Why the plan is infeasible: the diagnosis of the Pyomo model (built here if the route had none)."""
+        m = model if model is not None else self.to_pyomo()
+        diag = dataclasses.replace(options, solver="highs", options={}, tee=False)
+        return diagnose_infeasibility(m, self.inputs.label, options=diag, bendable_bound=_user_bound)
+
+    def _solve(self, options: SolveOptions, autarky: bool = True,  # type: ignore[override]
+               route: str = "auto") -> LandQuotaResult:
+        if self._route(route, options) == "pyomo" and options.solver not in HIGHS_NAMES:
+            return self._solve_pyomo(options, autarky)
+        model = self.to_pyomo() if self._route(route, options) == "pyomo" else None
+        live = LiveModel(compile_model(model) if model is not None else self.compile(), log=options.tee)
+        solved = solve_live(live, options, what=self.what, diagnose=lambda: self._diagnose(model, options),
+                            prices=True)
+        if solved.solution is None:
+            return _no_solution_result(self, solved.report)
+        rep, notes = solved.report, list(solved.notes)
+        sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
+        if needs_lp and rep.duals is not None:
+            sol = _least_platform_purchases(live, self.index, sol) or sol
+        tables = read_tables(self.inputs, self.index, sol)
+        aut_rep: SolveReport | None = None
+        aut_tables: LandTables | None = None
+        if autarky:
+            live.restore_integers()
+            trade = np.flatnonzero(np.fromiter((k[0] in _TRADE for k in live.cm.col_keys), dtype=bool,
+                                               count=len(live.cm.col_keys)))
+            live.set_col_bounds(trade, 0.0, 0.0)
+            live.clear_basis()  # presolve drops the fixed trade columns: faster than a warm start (docs/land.md)
+            aut_rep = solve_model(live, options)
+            if aut_rep.status.has_solution:
+                aut = self.autarky()
+                aut_tables = read_tables(aut.inputs, aut.index, live.solution())
+        return self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+
+    def _solve_pyomo(self, options: SolveOptions, autarky: bool) -> LandQuotaResult:
+        """The Pyomo route with any solver: the model built once; autarky fixes its trade variables at 0."""
         m = self.to_pyomo()
         solved = solve_checked(m, options, what=self.what, label=self.inputs.label, prices=True,
                                bendable_bound=_user_bound)
         if solved.solution is None:
             return _no_solution_result(self, solved.report)
-        rep, sol, notes = solved.report, solved.solution, list(solved.notes)
-        rep, sol = _drop_idle_platform_loops(solved, self.index, options)
+        rep, notes = solved.report, list(solved.notes)
+        sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
+        if needs_lp:
+            rep, sol = _drop_idle_platform_loops(solved, self.index, options)
         tables = read_tables(self.inputs, self.index, sol)
+        aut_rep: SolveReport | None = None
+        aut_tables: LandTables | None = None
+        if autarky:
+            fixed = [v for name in _TRADE if m.component(name) is not None
+                     for v in m.component(name).values() if not v.fixed]
+            for v in fixed:
+                v.fix(0)
+            try:
+                aut_rep = solve_model(m, options)
+                if aut_rep.status.has_solution:
+                    aut = self.autarky()
+                    aut_tables = read_tables(aut.inputs, aut.index, extract_solution(m))
+            finally:
+                for v in fixed:
+                    v.unfix()
+        return self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+
+    def _result(self, rep: SolveReport, sol: Solution, notes: list[str], tables: LandTables, autarky: bool,
+                aut_rep: SolveReport | None, at: LandTables | None) -> LandQuotaResult:
+        """The result of a solved plan, with the autarky benchmark's welfare, gains and red-line shares."""
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
             penalty = self.settings.spread_penalty_10k_cny * (sol.value("pc_max") - sol.value("pc_min"))
             notes.append(f"objective includes an equity penalty of {penalty:,.2f} 万元 (welfare excludes it)")
         regions = tables.regions
         aut_w = math.nan
-        aut_rep: SolveReport | None = None
-        if autarky:
-            aut = self.autarky()
-            ma = aut.to_pyomo()
-            aut_rep = solve_model(ma, options)
-            if aut_rep.status.has_solution:
-                at = read_tables(aut.inputs, aut.index, extract_solution(ma))
+        if autarky and aut_rep is not None:
+            if at is not None:
                 aut_w = float(at.regions["welfare_10k_cny"].sum())
                 regions["autarky_welfare_10k_cny"] = at.regions["welfare_10k_cny"]
                 if rep.duals is not None:
@@ -239,6 +332,48 @@ class LandQuotaProblem(Problem):
             farmland=tables.farmland, welfare=rep.objective + penalty, autarky_welfare=aut_w, regions=regions,
             gains=gains, banked=tables.banked, autarky_report=aut_rep,
         )
+
+
+#: Routes of :meth:`LandQuotaProblem.solve`.
+ROUTES = ("auto", "matrix", "pyomo")
+#: Variables of the trading channels (fixed at 0 for the autarky benchmark).
+_TRADE = ("x", "pool_out", "pool_in", "plat_sell", "plat_buy")
+
+
+def _least_platform_purchases(live: LiveModel, ix: LandIndex, sol: Solution) -> Solution | None:
+    """Among the optimal plans, one with the least platform purchases: a warm re-solve on the live model.
+
+    Adds the row ``welfare >= its optimum`` and the objective ``min sum of
+    platform purchases`` to the live HiGHS model, re-solves from the optimal
+    basis, reads the plan, and restores the model (row deleted, costs back).
+    Only run when :func:`~regionopt.land.roundtrips.drop_round_trips` finds a
+    round trip it cannot remove in closed form. Returns ``None`` if the
+    re-solve does not reach optimality.
+    """
+    cm, h = live.cm, live.h
+    n = len(cm.col_keys)
+    x = live.col_values()
+    nz = np.flatnonzero(cm.c)
+    w = float(cm.c[nz] @ x[nz])
+    buy = np.flatnonzero(np.fromiter((k[0] == "plat_buy" for k in cm.col_keys), dtype=bool, count=n))
+    cost = np.zeros(n)
+    cost[buy] = -1.0  # the model maximises: maximise - purchases
+    idx = np.arange(n, dtype=np.int32)
+    row = len(cm.row_keys)
+    h.addRow(w, INF, int(nz.size), nz.astype(np.int32), cm.c[nz])
+    h.changeColsCost(n, idx, cost)
+    try:
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        values = live.col_values() if ok else None
+    finally:
+        h.deleteRows(1, np.array([row], dtype=np.int32))
+        h.changeColsCost(n, idx, cm.c)
+    if values is None:
+        return None
+    from ..solve.highs import _by_name
+
+    return Solution(_by_name(cm.col_keys, values.tolist()), sol.duals)
 
 
 def _user_bound(v: Any) -> bool:
@@ -291,9 +426,14 @@ def _drop_idle_platform_loops(solved: Solved, ix: LandIndex, opts: SolveOptions)
     plans, this re-solve picks one with the least platform purchases (welfare
     held at its optimum). The duals of the first solve stay valid: in an LP any
     optimal primal and any optimal dual solution are complementary.
+
+    The Pyomo route's fallback (solvers other than HiGHS), run only when
+    :func:`~regionopt.land.roundtrips.drop_round_trips` finds a round trip it
+    cannot remove in closed form; HiGHS routes re-solve warm on the live model
+    (:func:`_least_platform_purchases`).
     """
     rep, sol, m = solved.report, solved.solution, solved.model
-    assert sol is not None
+    assert sol is not None and not isinstance(m, LiveModel)
     if not ix.buy_keys or rep.duals is None:
         return rep, sol
     buy = sol.var("plat_buy")

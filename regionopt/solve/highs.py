@@ -21,9 +21,9 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import highspy
@@ -357,6 +357,57 @@ def _by_name(keys: list[Key], values: list[float]) -> dict[str, dict[Hashable, f
     return out
 
 
+def _groups(cm: CompiledModel) -> dict[str, np.ndarray]:
+    """Column positions of each variable component (computed once per compiled model)."""
+    g = cm.__dict__.get("_groups")
+    if g is None:
+        pos: dict[str, list[int]] = {}
+        for i, (name, _idx) in enumerate(cm.col_keys):
+            lst = pos.get(name)
+            if lst is None:
+                lst = pos[name] = []
+            lst.append(i)
+        g = {k: np.asarray(v, dtype=np.int64) for k, v in pos.items()}
+        cm.__dict__["_groups"] = g
+    return g
+
+
+class _ColumnValues(Mapping[str, dict[Hashable, float]]):
+    """Variable values by component name, each component's dict made on first use."""
+
+    def __init__(self, cm: CompiledModel, x: np.ndarray, names: Collection[str] | None = None) -> None:
+        self._keys = cm.col_keys
+        self._x = x
+        groups = _groups(cm)
+        self._groups = groups if names is None else {k: v for k, v in groups.items() if k in names}
+        self._made: dict[str, dict[Hashable, float]] = {}
+
+    def __getitem__(self, name: str) -> dict[Hashable, float]:
+        d = self._made.get(name)
+        if d is None:
+            pos = self._groups[name]
+            keys = self._keys
+            d = self._made[name] = dict(zip([keys[i][1] for i in pos.tolist()], self._x[pos].tolist(), strict=True))
+        return d
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def nonzero(self, name: str, tol: float) -> dict[Hashable, float]:
+        pos = self._groups.get(name)
+        if pos is None:
+            return {}
+        sel = pos[np.abs(self._x[pos]) > tol]
+        keys = self._keys
+        return dict(zip([keys[i][1] for i in sel.tolist()], self._x[sel].tolist(), strict=True))
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain dict
+        return (dict, ({k: self[k] for k in self},))
+
+
 class LiveModel:
     """A compiled model passed to HiGHS once and re-solved after in-place changes.
 
@@ -376,6 +427,7 @@ class LiveModel:
         self.cm = cm
         self.h = new_highs(log=log)
         load_into_highs(self.h, cm)
+        self._saved_integers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def solve(self, opts: SolveOptions) -> tuple[SolveReport, Solution | None]:
         """Solve (warm after an update); the solution is ``None`` without a plan."""
@@ -388,6 +440,93 @@ class LiveModel:
     def col_values(self) -> np.ndarray:
         """Primal values of the last solve, in column order."""
         return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    def run(self, opts: SolveOptions) -> SolveReport:
+        """Solve (warm after a change) and return the report only; read the plan with :meth:`solution`.
+
+        A model whose rows reduce to an impossible constant is reported
+        infeasible without calling HiGHS (as :func:`solve` does).
+        """
+        if self.cm.infeasible_constants:
+            names = ", ".join(_row_name(c) for c in self.cm.infeasible_constants[:3])
+            return SolveReport(Status.INFEASIBLE, math.nan, math.nan, math.nan, 0.0, "highs",
+                               f"constant row(s) violated: {names}")
+        return run(self.h, self.cm, opts)
+
+    def solution(self, duals: Duals | None = None, names: Collection[str] | None = None) -> Solution:
+        """Values of the last solve by names (and ``duals``, e.g. a report's).
+
+        Each variable component's dict is made on first use; ``names`` keeps
+        only those components.
+        """
+        return Solution(_ColumnValues(self.cm, self.col_values(), names), duals)
+
+    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> None:
+        """Change the bounds of columns ``cols`` in the live model (the basis is kept) and in :attr:`cm`."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not cols.size:
+            return
+        lo = np.broadcast_to(np.asarray(lo, dtype=float), cols.shape).copy()
+        hi = np.broadcast_to(np.asarray(hi, dtype=float), cols.shape).copy()
+        self.h.changeColsBounds(int(cols.size), cols, lo, hi)
+        self.cm.col_lo = self.cm.col_lo.copy()
+        self.cm.col_hi = self.cm.col_hi.copy()
+        self.cm.col_lo[cols] = lo
+        self.cm.col_hi[cols] = hi
+
+    def clear_basis(self) -> None:
+        """Forget the last solution and basis: the next solve starts cold (with presolve).
+
+        After many columns are fixed (e.g. every trade column of a plan, for its
+        autarky benchmark), presolve removes them at once and a cold solve of
+        what is left is faster than pivoting them out of the old basis.
+        """
+        self.h.clearSolver()
+
+    def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
+        """Make columns ``cols`` integer or continuous, in the live model and in :attr:`cm`."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not cols.size:
+            return
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(int(cols.size), cols, np.full(int(cols.size), int(kind), dtype=np.uint8))
+        self.cm.integrality = self.cm.integrality.copy()
+        self.cm.integrality[cols] = integer
+
+    def resolve_with_integers_fixed(self, report: SolveReport, opts: SolveOptions) -> SolveReport:
+        """Prices for a solved MIP: fix the integer columns at their (rounded) values and solve the LP.
+
+        The live-model counterpart of :func:`regionopt.solve.resolve_with_integers_fixed`:
+        the report keeps the MIP's status, bound and time, with the LP's
+        objective, the gap recomputed against the MIP bound and the LP's duals.
+        The model is left as that LP; :meth:`restore_integers` undoes it. If
+        the LP does not solve, ``report`` is returned (the model restored).
+        """
+        ints = np.flatnonzero(self.cm.integrality)
+        x = np.round(self.col_values()[ints])
+        self._saved_integers = (ints, self.cm.col_lo[ints].copy(), self.cm.col_hi[ints].copy())
+        self.set_col_bounds(ints, x, x)
+        self.set_integrality(ints, False)
+        lp = run(self.h, self.cm, replace(opts, mip_gap=None))
+        if not lp.status.has_solution:
+            self.restore_integers()
+            return report
+        gap = _gap(lp.objective, report.bound) if math.isfinite(report.bound) else report.mip_gap
+        status = report.status
+        if status == Status.FEASIBLE and opts.mip_gap is not None and gap <= opts.mip_gap + 1e-12:
+            status = Status.OPTIMAL
+        return SolveReport(status, lp.objective, report.bound, gap, report.solve_seconds, report.solver,
+                           report.termination, lp.duals)
+
+    def restore_integers(self) -> None:
+        """Undo :meth:`resolve_with_integers_fixed` (integrality and bounds back)."""
+        saved = self._saved_integers
+        if saved is None:
+            return
+        ints, lo, hi = saved
+        self.set_integrality(ints, True)
+        self.set_col_bounds(ints, lo, hi)
+        self._saved_integers = None
 
     def update(self, new: CompiledModel) -> bool:
         """Push the numbers of ``new`` into the live model; False if its structure differs (rebuild then).
@@ -419,10 +558,20 @@ class LiveModel:
         return True
 
 
+def _row_name(c: Any) -> str:
+    """A row for messages: a Pyomo constraint's name, or a (component, index) key."""
+    if hasattr(c, "name") and not isinstance(c, tuple):
+        return str(c.name)
+    name, idx = c
+    return f"{name}[{idx}]" if idx is not None else str(name)
+
+
 def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
     """Solve the model already passed to ``h``; the report's duals are keyed by constraint names."""
     mip = cm.is_mip
-    h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else INF)
+    # HiGHS's run clock adds up over the runs of one Highs object: a re-solve of a live model
+    # gets its limit on top of the time already spent
+    h.setOptionValue("time_limit", h.getRunTime() + float(opts.time_limit) if opts.time_limit is not None else INF)
     if opts.mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
     if opts.threads is not None:

@@ -187,7 +187,7 @@ class Solution:
         non-optimal LPs).
     """
 
-    values: dict[str, dict[Hashable, float]]
+    values: Mapping[str, dict[Hashable, float]]
     duals: Duals | None = None
 
     def value(self, name: str, index: Hashable = None, default: float = 0.0) -> float:
@@ -201,6 +201,18 @@ class Solution:
     def var(self, name: str) -> dict[Hashable, float]:
         """All values of one variable component, index -> value."""
         return self.values.get(name, {})
+
+    def nonzero(self, name: str, tol: float = 0.0) -> dict[Hashable, float]:
+        """The values of variable ``name`` above ``tol`` in absolute value, index -> value.
+
+        For a solution read from arrays (a live HiGHS model) only these entries
+        are made: reading the few positive flows of a million columns does not
+        build a million-entry dict.
+        """
+        fast = getattr(self.values, "nonzero", None)
+        if fast is not None:
+            return dict(fast(name, tol))
+        return {k: x for k, x in self.values.get(name, {}).items() if abs(x) > tol}
 
     def dual(self, name: str, index: Hashable = None, default: float = math.nan) -> float:
         """Dual of constraint ``name[index]``: NaN without duals, 0 for a row not in the model."""
