@@ -50,7 +50,7 @@ from .inputs import LandSettings
 from .pricing import DELTA_COEFFICIENTS, LEDGERS
 from .problem import LandQuotaProblem
 
-__all__ = ["delta_example", "delta_example_frames", "random_instance"]
+__all__ = ["delta_example", "delta_example_frames", "random_instance", "random_instance_frames"]
 
 ANHUI_CULTIVATED_MU = 8320.35e4  # Third National Land Survey, 万亩 -> mu (SOURCES.md, P_AH_LAND)
 _SH, _JS, _ZJ, _AH = (PROVINCE_CODES[p] for p in ("Shanghai", "Jiangsu", "Zhejiang", "Anhui"))
@@ -207,6 +207,25 @@ def random_instance(
 ) -> LandQuotaProblem:
     """A seeded random instance (for tests and benchmarks; entirely illustrative).
 
+    The tables are :func:`random_instance_frames`; see there for the rule.
+    """
+    f = random_instance_frames(n_regions, n_provinces, projects_per_region=projects_per_region,
+                               pairs_per_region=pairs_per_region, seed=seed, red_lines=red_lines, **settings)
+    return LandQuotaProblem.from_frames(**f)
+
+
+def random_instance_frames(
+    n_regions: int = 20,
+    n_provinces: int = 4,
+    *,
+    projects_per_region: int = 3,
+    pairs_per_region: int = 4,
+    seed: int = 0,
+    red_lines: bool = True,
+    **settings: Any,
+) -> dict[str, Any]:
+    """The input tables of :func:`random_instance` (keywords of :meth:`LandQuotaProblem.from_frames`).
+
     Regions are spread over ``n_provinces`` provinces at random coordinates; each
     has ``projects_per_region`` projects, two reclamation tiers and
     ``pairs_per_region`` allowed cross-province sales partners (all four
@@ -276,7 +295,5 @@ def random_instance(
     dist = pd.DataFrame({"from": pairs["seller"], "to": pairs["buyer"],
                          "km": haversine_pairs_km(lat[s_idx], lon[s_idx], lat[b_idx], lon[b_idx])})
     st = LandSettings(**{"intra_cost_10k_cny_per_unit": 0.1, "transport_cost_10k_cny_per_unit_km": 0.001, **settings})
-    return LandQuotaProblem.from_frames(
-        regions, projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs,
-        distances_km=dist, settings=st,
-    )
+    return {"regions": regions, "projects": projects, "provinces": provinces, "allocations": allocations,
+            "reserves": reserves, "pairs": pairs, "distances_km": dist, "settings": st}

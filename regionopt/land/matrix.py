@@ -30,6 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from itertools import repeat
 
 import numpy as np
 
@@ -162,7 +163,11 @@ class _Block:
     name: str
     start: int
     size: int
-    key: Callable[[int], Hashable]
+    keys: Callable[[np.ndarray], list[Hashable]]
+
+
+def _each(f: Callable[[int], Hashable]) -> Callable[[np.ndarray], list[Hashable]]:
+    return lambda i: [f(j) for j in i.tolist()]
 
 
 @dataclass
@@ -172,24 +177,25 @@ class _Columns:
     blocks: list[_Block] = field(default_factory=list)
     n: int = 0
 
-    def add(self, name: str, size: int, key: Callable[[int], Hashable]) -> int:
-        self.blocks.append(_Block(name, self.n, size, key))
+    def add(self, name: str, size: int, keys: Callable[[np.ndarray], list[Hashable]]) -> int:
+        self.blocks.append(_Block(name, self.n, size, keys))
         self.n += size
         return self.n - size
 
-    def keys(self, canon: np.ndarray) -> list[Key]:
-        """(name, index) of canonical columns ``canon``, in that order."""
+    def keys(self, canon: np.ndarray) -> tuple[list[Key], dict[str, np.ndarray]]:
+        """(name, index) of canonical columns ``canon``, in that order; and each component's positions."""
         out: list[Key] = [("", None)] * len(canon)
+        groups: dict[str, np.ndarray] = {}
         starts = np.array([b.start for b in self.blocks], dtype=np.int64)
         which = np.searchsorted(starts, canon, side="right") - 1
         for bi, b in enumerate(self.blocks):
             pos = np.flatnonzero(which == bi)
             if not pos.size:
                 continue
-            key, name = b.key, b.name
-            for p, c in zip(pos.tolist(), (canon[pos] - b.start).tolist(), strict=True):
-                out[p] = (name, key(c))
-        return out
+            groups[b.name] = pos
+            for p, k in zip(pos.tolist(), zip(repeat(b.name), b.keys(canon[pos] - b.start)), strict=True):
+                out[p] = k
+        return out, groups
 
 
 # --------------------------------------------------------------------------- rows
@@ -249,15 +255,16 @@ class _Assembler:
         T, R, L = ix.periods, ix.regions, LEDGERS
         self.cols = cols = _Columns()
         J, K, A = ix.projects, ix.tiers, ix.arc_table
-        a_s, a_b, a_l = A.seller.tolist(), A.buyer.tolist(), A.ledger.tolist()
+        r_obj, l_obj, t_arr = np.array(R, dtype=object), np.array(L, dtype=object), np.array(T, dtype=np.int64)
 
-        def xkey(i: int) -> tuple[str, str, str, int]:
-            a, t = divmod(i, nT)
-            return (R[a_s[a]], R[a_b[a]], L[a_l[a]], T[t])
+        def xkeys(i: np.ndarray) -> list[Hashable]:
+            a, t = np.divmod(i, nT)
+            return list(zip(r_obj[A.seller[a]].tolist(), r_obj[A.buyer[a]].tolist(), l_obj[A.ledger[a]].tolist(),
+                            t_arr[t].tolist(), strict=True))
 
-        self.y0 = cols.add("y", len(J), lambda i: J[i])
-        self.g0 = cols.add("g", len(K) * nT, lambda i: (*K[i // nT], T[i % nT]))
-        self.x0 = cols.add("x", len(A) * nT, xkey)
+        self.y0 = cols.add("y", len(J), _each(lambda i: J[i]))
+        self.g0 = cols.add("g", len(K) * nT, _each(lambda i: (*K[i // nT], T[i % nT])))
+        self.x0 = cols.add("x", len(A) * nT, xkeys)
         self.pool = st.within_province
         npool = nR * _NL * nT if self.pool else 0
 
@@ -266,8 +273,8 @@ class _Assembler:
             r, led = divmod(rl, _NL)
             return (R[r], L[led], T[t])
 
-        self.po0 = cols.add("pool_out", npool, rlt)
-        self.pi0 = cols.add("pool_in", npool, rlt)
+        self.po0 = cols.add("pool_out", npool, _each(rlt))
+        self.pi0 = cols.add("pool_in", npool, _each(rlt))
         self.plat = st.platform
         nsell = nR * (_NL - 1) * nT if self.plat else 0
 
@@ -276,9 +283,9 @@ class _Assembler:
             r, f = divmod(rf, _NL - 1)
             return (R[r], L[f + 1], T[t])
 
-        self.ps0 = cols.add("plat_sell", nsell, rft)
+        self.ps0 = cols.add("plat_sell", nsell, _each(rft))
         buy = ix.buy_keys
-        self.pb0 = cols.add("plat_buy", len(buy), lambda i: buy[i])
+        self.pb0 = cols.add("plat_buy", len(buy), _each(lambda i: buy[i]))
         nb = nT - 1
         self.bank = bool(ix.bank_keys)
 
@@ -287,14 +294,14 @@ class _Assembler:
             r, led = divmod(rl, _NL)
             return (R[r], L[led], T[t])
 
-        self.bk0 = cols.add("bank", nR * _NL * nb if self.bank else 0, bank_key)
+        self.bk0 = cols.add("bank", nR * _NL * nb if self.bank else 0, _each(bank_key))
         self.spread = st.per_capita_spread_cap is not None or st.spread_penalty_10k_cny > 0
-        self.pcmax = cols.add("pc_max", 1 if self.spread else 0, lambda i: None)
-        self.pcmin = cols.add("pc_min", 1 if self.spread else 0, lambda i: None)
+        self.pcmax = cols.add("pc_max", 1 if self.spread else 0, _each(lambda i: None))
+        self.pcmin = cols.add("pc_min", 1 if self.spread else 0, _each(lambda i: None))
         self.gini_pairs = ([(R[i], R[k]) for i in range(nR) for k in range(i + 1, nR)]
                            if st.gini_cap is not None else [])
         gp = self.gini_pairs
-        self.gd0 = cols.add("gini_dev", len(gp), lambda i: gp[i])
+        self.gd0 = cols.add("gini_dev", len(gp), _each(lambda i: gp[i]))
         self.fixed = np.zeros(cols.n, dtype=bool)
         if self.pool and ar.single.any():
             rows = np.repeat(np.flatnonzero(ar.single), _NL * nT) * (_NL * nT) + np.tile(np.arange(_NL * nT), int(ar.single.sum()))
@@ -846,11 +853,14 @@ def assemble(inp: LandInputs, ix: LandIndex | None = None) -> CompiledModel:
     c = np.zeros(ncol)
     np.add.at(c, new_of[obj_col], obj_coef)
     col_lo, col_hi, integ = _col_bounds(asm, ar, used)
-    return CompiledModel(
-        asm.cols.keys(used), row_keys, start.astype(np.int32), new_of[canon].astype(np.int32), value,
+    col_keys, groups = asm.cols.keys(used)
+    cm = CompiledModel(
+        col_keys, row_keys, start.astype(np.int32), new_of[canon].astype(np.int32), value,
         _cat(lo_parts, float), _cat(hi_parts, float), col_lo, col_hi, integ, c, 0.0, True,
         infeasible_constants=bad,
     )
+    cm.__dict__["_groups"] = groups  # column positions of each variable (read by LiveModel.solution)
+    return cm
 
 
 def _col_bounds(asm: _Assembler, ar: LandArrays, used: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import highspy
@@ -28,7 +30,7 @@ from ..solve import (
     solve_model,
 )
 from ..solve.core import HIGHS_NAMES
-from ..solve.highs import INF, CompiledModel, LiveModel, compile_model
+from ..solve.highs import CompiledModel, LiveModel, compile_model
 from ..solve.pipeline import solve_live
 from .index import LandIndex
 from .inputs import TABLES, LandInputs, LandSettings, build_inputs, check_settings
@@ -235,30 +237,39 @@ class LandQuotaProblem(Problem):
                route: str = "auto") -> LandQuotaResult:
         if self._route(route, options) == "pyomo" and options.solver not in HIGHS_NAMES:
             return self._solve_pyomo(options, autarky)
-        model = self.to_pyomo() if self._route(route, options) == "pyomo" else None
-        live = LiveModel(compile_model(model) if model is not None else self.compile(), log=options.tee)
-        solved = solve_live(live, options, what=self.what, diagnose=lambda: self._diagnose(model, options),
-                            prices=True)
+        clock = _Clock()
+        with clock("build"):
+            model = self.to_pyomo() if self._route(route, options) == "pyomo" else None
+            cm = compile_model(model) if model is not None else self.compile()
+        with clock("load"):
+            live = LiveModel(cm, log=options.tee)
+        with clock("solve"):
+            solved = solve_live(live, options, what=self.what, diagnose=lambda: self._diagnose(model, options),
+                                prices=True)
         if solved.solution is None:
             return _no_solution_result(self, solved.report)
         rep, notes = solved.report, list(solved.notes)
-        sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
-        if needs_lp and rep.duals is not None:
-            sol = _least_platform_purchases(live, self.index, sol) or sol
-        tables = read_tables(self.inputs, self.index, sol)
+        with clock("round_trips"):
+            sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
+            if needs_lp and rep.duals is not None:
+                sol = _least_platform_purchases(live, self.index, sol) or sol
+        with clock("read_back"):
+            tables = read_tables(self.inputs, self.index, sol)
         aut_rep: SolveReport | None = None
         aut_tables: LandTables | None = None
         if autarky:
-            live.restore_integers()
-            trade = np.flatnonzero(np.fromiter((k[0] in _TRADE for k in live.cm.col_keys), dtype=bool,
-                                               count=len(live.cm.col_keys)))
-            live.set_col_bounds(trade, 0.0, 0.0)
-            live.clear_basis()  # presolve drops the fixed trade columns: faster than a warm start (docs/land.md)
-            aut_rep = solve_model(live, options)
-            if aut_rep.status.has_solution:
-                aut = self.autarky()
-                aut_tables = read_tables(aut.inputs, aut.index, live.solution())
-        return self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+            with clock("autarky"):
+                live.restore_integers()
+                live.set_col_bounds(cm.positions(*_TRADE), 0.0, 0.0)
+                live.clear_basis()  # presolve drops the fixed trade columns: faster than a warm start (docs/land.md)
+                aut_rep = solve_model(live, options)
+                if aut_rep.status.has_solution:
+                    aut = self.autarky()
+                    aut_tables = read_tables(aut.inputs, aut.index, live.solution())
+        with clock("read_back"):
+            res = self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+        res.timings = clock.phases
+        return res
 
     def _solve_pyomo(self, options: SolveOptions, autarky: bool) -> LandQuotaResult:
         """The Pyomo route with any solver: the model built once; autarky fixes its trade variables at 0."""
@@ -334,6 +345,21 @@ class LandQuotaProblem(Problem):
         )
 
 
+class _Clock:
+    """Wall-clock seconds per phase of a solve (:attr:`LandQuotaResult.timings`)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - t0
+
+
 #: Routes of :meth:`LandQuotaProblem.solve`.
 ROUTES = ("auto", "matrix", "pyomo")
 #: Variables of the trading channels (fixed at 0 for the autarky benchmark).
@@ -343,37 +369,40 @@ _TRADE = ("x", "pool_out", "pool_in", "plat_sell", "plat_buy")
 def _least_platform_purchases(live: LiveModel, ix: LandIndex, sol: Solution) -> Solution | None:
     """Among the optimal plans, one with the least platform purchases: a warm re-solve on the live model.
 
-    Adds the row ``welfare >= its optimum`` and the objective ``min sum of
-    platform purchases`` to the live HiGHS model, re-solves from the optimal
-    basis, reads the plan, and restores the model (row deleted, costs back).
-    Only run when :func:`~regionopt.land.roundtrips.drop_round_trips` finds a
-    round trip it cannot remove in closed form. Returns ``None`` if the
-    re-solve does not reach optimality.
+    The optimal plans are the feasible points complementary to the optimal
+    duals of the solve: every column with a nonzero reduced cost stays at its
+    bound and every row with a nonzero dual stays at its bound. Those columns
+    and rows are fixed in the live HiGHS model, the objective becomes ``min
+    sum of platform purchases``, and HiGHS re-solves from the optimal basis
+    (no dense objective row); the model is then restored. Only run when
+    :func:`~regionopt.land.roundtrips.drop_round_trips` finds a round trip it
+    cannot remove in closed form. Returns ``None`` if the re-solve does not
+    reach optimality.
     """
     cm, h = live.cm, live.h
     n = len(cm.col_keys)
-    x = live.col_values()
-    nz = np.flatnonzero(cm.c)
-    w = float(cm.c[nz] @ x[nz])
-    buy = np.flatnonzero(np.fromiter((k[0] == "plat_buy" for k in cm.col_keys), dtype=bool, count=n))
+    got = h.getSolution()
+    x = np.asarray(got.col_value, dtype=float)
+    ax = np.asarray(got.row_value, dtype=float)
+    tol = 1e-7  # HiGHS's dual feasibility tolerance
+    cols = np.flatnonzero(np.abs(np.asarray(got.col_dual, dtype=float)) > tol).astype(np.int32)
+    rows = np.flatnonzero(np.abs(np.asarray(got.row_dual, dtype=float)) > tol).astype(np.int32)
+    at = np.where(np.abs(ax[rows] - cm.row_lo[rows]) <= np.abs(ax[rows] - cm.row_hi[rows]), cm.row_lo[rows],
+                  cm.row_hi[rows])
     cost = np.zeros(n)
-    cost[buy] = -1.0  # the model maximises: maximise - purchases
+    cost[cm.positions("plat_buy")] = -1.0  # the model maximises: maximise - purchases
     idx = np.arange(n, dtype=np.int32)
-    row = len(cm.row_keys)
-    h.addRow(w, INF, int(nz.size), nz.astype(np.int32), cm.c[nz])
+    h.changeColsBounds(int(cols.size), cols, x[cols], x[cols])
+    h.changeRowsBounds(int(rows.size), rows, at, at)  # type: ignore[attr-defined]
     h.changeColsCost(n, idx, cost)
     try:
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        values = live.col_values() if ok else None
+        return live.solution(sol.duals) if ok else None  # read before the model is restored
     finally:
-        h.deleteRows(1, np.array([row], dtype=np.int32))
         h.changeColsCost(n, idx, cm.c)
-    if values is None:
-        return None
-    from ..solve.highs import _by_name
-
-    return Solution(_by_name(cm.col_keys, values.tolist()), sol.duals)
+        h.changeColsBounds(int(cols.size), cols, cm.col_lo[cols], cm.col_hi[cols])
+        h.changeRowsBounds(int(rows.size), rows, cm.row_lo[rows], cm.row_hi[rows])  # type: ignore[attr-defined]
 
 
 def _user_bound(v: Any) -> bool:

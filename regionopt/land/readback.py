@@ -311,8 +311,8 @@ def read_regions(inp: LandInputs, ix: LandIndex, sol: Solution, flows: list[Flow
         if s != PLATFORM:
             pay_in[s] += payment
             at_own_price[s] -= own_value(s, b, led, ch, t) * amt
-    value_r = projects.groupby("region")["realised_value_10k_cny"].sum() if len(projects) else pd.Series(dtype=float)
-    recl_r = reclamation.groupby("region")["cost_10k_cny"].sum() if len(reclamation) else pd.Series(dtype=float)
+    value_r = projects.groupby("region")["realised_value_10k_cny"].sum().to_dict() if len(projects) else {}
+    recl_r = reclamation.groupby("region")["cost_10k_cny"].sum().to_dict() if len(reclamation) else {}
     rows = []
     for r in ix.regions:
         v, c = float(value_r.get(r, 0.0)), float(recl_r.get(r, 0.0))

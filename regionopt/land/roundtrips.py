@@ -19,8 +19,9 @@ the plan in closed form; each step is exact:
    amount less, each in proportion to its sale. Under
    ``red_line_follows_trade`` a purchase of area also counts towards the
    buyer province's red lines, so only what those red lines leave slack is
-   removed. The platform still clears; sellers' balances, red lines and caps
-   only loosen.
+   removed, plus what sellers of the buyer's own province sell less in
+   step (their province's net imports are then unchanged). The platform still
+   clears; sellers' balances, red lines and caps only loosen.
 
 3. **Inside one province.** Where within-province adjustment costs nothing,
    platform sales and zero-margin purchases of the same province, ledger and
@@ -32,10 +33,9 @@ The steps keep every rule and change the objective by
 ``(charge - payout) x amount = 0``, so the plan stays optimal and the
 duals of the solve stay valid (any optimal primal and any optimal dual
 solution of an LP are complementary). What the closed form does not reach --
-quota bought and passed on at zero cost (within-province adjustment at zero
-cost, a bilateral arc of zero cost) to a region that leaves it unused, or an
-area purchase held only by a red line that a same-province sale could
-release -- is detected, and the caller then re-solves among the optimal plans
+quota bought and passed on at zero cost (quota banked on, within-province
+adjustment at zero cost, a bilateral arc of zero cost) to a region that leaves
+it unused -- is detected, and the caller then re-solves among the optimal plans
 for the least platform purchases (warm-started on the live HiGHS model).
 """
 
@@ -194,48 +194,53 @@ def drop_round_trips(inp: LandInputs, ix: LandIndex, sol: Solution) -> tuple[Sol
     plan = _Plan(inp, ix, sol)
     _net(plan, zero)
     follows = inp.settings.red_line_follows_trade
-    blocked = False
     by_group: dict[tuple[str, int], list[Key]] = defaultdict(list)
     for k in zero:
         if plan.buy.get(k, 0.0) > _TOL:
             by_group[(k[1], k[2])].append(k)
     for (led, t), keys in sorted(by_group.items(), key=lambda kv: (kv[0][1], FARMLAND_LEDGERS.index(kv[0][0]))):
-        removed = 0.0
+        removed = 0.0  # taken from every seller of (led, t) in proportion
         for (r, _led, _t) in keys:
             b = plan.buy[(r, led, t)]
             d = min(b, _removable(plan, r, led, t))
-            if follows and led == "area":
-                p = ix.province_of[r]
-                room = min(plan.red_slack(p, tt) for tt in ix.periods if tt >= t)
-                if room < d:
-                    blocked = True
-                d = min(d, max(0.0, room))
             if d <= _TOL:
                 continue
+            local = 0.0
+            if follows and led == "area":
+                # the purchase counts towards the buyer province's red lines: a smaller one must leave
+                # them room, unless sellers of the same province sell as much less (net imports unchanged)
+                p = ix.province_of[r]
+                room = max(0.0, min(plan.red_slack(p, tt) for tt in ix.periods if tt >= t))
+                local = min(d - min(d, room), sum(plan.sell.get((q, led, t), 0.0) for q in ix.regions_in[p]))
+                d = min(d, room) + local
+                if d <= _TOL:
+                    continue
+                plan.shift_red(p, t, -(d - local))
+                if local > 0:
+                    _cut_sales(plan, [q for q in ix.regions_in[p]], led, t, local, red=False)
             plan.buy[(r, led, t)] = b - d
             _remove(plan, r, led, t, d)
-            if follows and led == "area":
-                plan.shift_red(ix.province_of[r], t, -d)
-            removed += d
-        if removed <= 0:
-            continue
-        sellers = [(s, plan.sell.get((s, led, t), 0.0)) for s in ix.regions if plan.sell.get((s, led, t), 0.0) > 0]
-        total = sum(v for _s, v in sellers)
-        for s, v in sellers:
-            cut = removed * v / total
-            plan.sell[(s, led, t)] = v - cut
-            plan.shift_slack((s, led, t), cut)
-            if follows and led == "area":
-                plan.shift_red(ix.province_of[s], t, cut)
+            removed += d - local
+        if removed > 0:
+            _cut_sales(plan, ix.regions, led, t, removed, red=follows and led == "area")
     pool = _through_pool(plan, zero)
-    values = dict(sol.values)
-    values["plat_buy"] = plan.buy
-    values["plat_sell"] = plan.sell
+    values: dict[str, dict[Hashable, float]] = {"plat_buy": plan.buy, "plat_sell": plan.sell, **pool}
     if plan.bank:
         values["bank"] = plan.bank
-    values.update(pool)
-    cleaned = Solution(values, sol.duals)
-    return cleaned, blocked or _chains_remain(plan, zero)
+    cleaned = sol.updated(values)
+    return cleaned, _chains_remain(plan, zero)
+
+
+def _cut_sales(plan: _Plan, regions: list[str], led: str, t: int, amount: float, *, red: bool) -> None:
+    """Sales to the platform of ``regions`` in (led, t) shrink by ``amount``, each in proportion to its size."""
+    sellers = [(s, plan.sell.get((s, led, t), 0.0)) for s in regions if plan.sell.get((s, led, t), 0.0) > 0]
+    total = sum(v for _s, v in sellers)
+    for s, v in sellers:
+        cut = amount * v / total
+        plan.sell[(s, led, t)] = v - cut
+        plan.shift_slack((s, led, t), cut)
+        if red:
+            plan.shift_red(plan.ix.province_of[s], t, cut)
 
 
 def _through_pool(plan: _Plan, zero: list[Key]) -> dict[str, dict[Hashable, float]]:

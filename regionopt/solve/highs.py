@@ -205,6 +205,12 @@ class CompiledModel:
         """(rows, columns)."""
         return len(self.row_keys), len(self.col_keys)
 
+    def positions(self, *names: str) -> np.ndarray:
+        """Positions of the columns of the variable components ``names``, sorted."""
+        groups = _groups(self)
+        parts = [groups[n] for n in names if n in groups]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+
     def same_structure(self, other: CompiledModel) -> bool:
         """Same rows, columns, sparsity pattern, integrality and sense: only numbers differ."""
         return (self.col_keys == other.col_keys and self.row_keys == other.row_keys

@@ -220,6 +220,10 @@ class Solution:
             return default
         return self.duals.component(name).get(index, 0.0)
 
+    def updated(self, values: Mapping[str, dict[Hashable, float]]) -> Solution:
+        """The same solution with some variable components' values replaced (same duals)."""
+        return Solution(_Overlay(self.values, dict(values)), self.duals)
+
     def within(self, prefix: str) -> Solution:
         """The part of the solution that belongs to one block (names relative to it)."""
         if not prefix:
@@ -274,3 +278,33 @@ class SolveReport:
         return (f"SolveReport(status={self.status.value}, objective={self.objective:,.6g}, bound={self.bound:,.6g}, "
                 f"mip_gap={self.mip_gap:.3g}, solve_seconds={self.solve_seconds:.3g}, solver={self.solver!r}, "
                 f"termination={self.termination!r}, duals={duals})")
+
+
+class _Overlay(Mapping[str, dict[Hashable, float]]):
+    """Values by component name: some replaced, the rest read from the base (kept lazy)."""
+
+    def __init__(self, base: Mapping[str, dict[Hashable, float]], updates: dict[str, dict[Hashable, float]]) -> None:
+        self._base, self._updates = base, updates
+
+    def __getitem__(self, name: str) -> dict[Hashable, float]:
+        if name in self._updates:
+            return self._updates[name]
+        return self._base[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base
+        yield from (k for k in self._updates if k not in self._base)
+
+    def __len__(self) -> int:
+        return len(self._base) + sum(1 for k in self._updates if k not in self._base)
+
+    def nonzero(self, name: str, tol: float) -> dict[Hashable, float]:
+        if name in self._updates:
+            return {k: x for k, x in self._updates[name].items() if abs(x) > tol}
+        fast = getattr(self._base, "nonzero", None)
+        if fast is not None:
+            return dict(fast(name, tol))
+        return {k: x for k, x in self._base.get(name, {}).items() if abs(x) > tol}
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain dict
+        return (dict, ({k: self[k] for k in self},))
