@@ -88,9 +88,9 @@ class ArcTable:
         st = inp.settings
         table = PairTable.from_rows(inp.pairs)
         ridx = pd.Index(regions)
-        s = ridx.get_indexer(table.seller)
-        b = ridx.get_indexer(table.buyer)
-        led = pd.Index(list(LEDGERS)).get_indexer(table.ledger)
+        s = ridx.get_indexer(table.row_seller)[table.row]  # an arc's seller and buyer are its row's
+        b = ridx.get_indexer(table.row_buyer)[table.row]
+        led = table.ledger_index
         order = np.lexsort((_ALPHA[led], b, s))
         s, b, led, row = s[order], b[order], led[order], table.row[order]
         tc = st.transport_cost_10k_cny_per_unit_km

@@ -439,16 +439,24 @@ def _pairs_checked(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> dict[A
     return prs
 
 
-def _codes_fast(col: pd.Series) -> list[str] | None:
-    """The column's codes as :data:`~regionopt.schema.Code` makes them, or None if the fast path does not apply."""
-    if pd.api.types.is_integer_dtype(col.dtype) and not pd.api.types.is_bool_dtype(col.dtype):
-        return [str(v) for v in col.tolist()]
-    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
-        vals = col.tolist()
-        if not all(type(v) is str for v in vals):
+def _codes_fast(col: pd.Series) -> np.ndarray | None:
+    """The column's codes as :data:`~regionopt.schema.Code` makes them (object array), or None.
+
+    None when the vectorised path does not apply (an empty cell, a value that
+    is neither a string nor an integer, a blank code): the row-by-row path then
+    reports it.
+    """
+    dt = col.dtype
+    if pd.api.types.is_integer_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+        return np.array([str(v) for v in col.tolist()], dtype=object)
+    is_object = pd.api.types.is_object_dtype(dt)
+    if is_object or pd.api.types.is_string_dtype(dt):
+        if col.isna().any() or (is_object and pd.api.types.infer_dtype(col, skipna=False) != "string"):
             return None
-        out = [v.strip() for v in vals]
-        return out if all(out) else None
+        out = col.str.strip()
+        if (out == "").any():
+            return None
+        return out.to_numpy(dtype=object)
     return None
 
 
@@ -469,6 +477,29 @@ def _floats_fast(df: pd.DataFrame, name: str, default: float | None) -> np.ndarr
     return v
 
 
+def _ledgers_fast(df: pd.DataFrame) -> np.ndarray | None:
+    """The ledger column as positions in :data:`LEDGERS` (-1: empty = all four), or None (row-by-row path)."""
+    n = len(df)
+    if "ledger" not in df.columns:
+        return np.full(n, -1, dtype=np.int64)
+    col = df["ledger"]
+    na = col.isna().to_numpy()
+    out = np.full(n, -1, dtype=np.int64)
+    if na.all():
+        return out
+    given = col[~na]
+    is_object = pd.api.types.is_object_dtype(given.dtype)
+    if is_object and pd.api.types.infer_dtype(given, skipna=False) != "string":
+        return None
+    if not (is_object or pd.api.types.is_string_dtype(given.dtype)):
+        return None
+    pos = pd.Index(list(LEDGERS)).get_indexer(given.str.strip())
+    if (pos < 0).any():
+        return None
+    out[~na] = pos
+    return out
+
+
 def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable | None:
     """The pairs table checked column by column (vectorised), or None to take the row-by-row path.
 
@@ -481,20 +512,10 @@ def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable
     """
     check_columns(pairs, "pairs", ["seller", "buyer"])
     seller, buyer = _codes_fast(pairs["seller"]), _codes_fast(pairs["buyer"])
-    if seller is None or buyer is None:
+    led = _ledgers_fast(pairs)
+    if seller is None or buyer is None or led is None:
         return None
     n = len(pairs)
-    if "ledger" in pairs.columns:
-        ledger: list[str | None] = []
-        for v in pairs["ledger"].tolist():
-            if v is None or (type(v) is float and math.isnan(v)):
-                ledger.append(None)
-            elif type(v) is str and v.strip() in LEDGERS:
-                ledger.append(v.strip())
-            else:
-                return None
-    else:
-        ledger = [None] * n
     price = _floats_fast(pairs, "price_10k_cny_per_unit", None)
     cost = _floats_fast(pairs, "cost_10k_cny_per_unit", 0.0)
     mx = _floats_fast(pairs, "max_amount", None)
@@ -507,29 +528,32 @@ def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable
         allowed = pairs["allowed"].to_numpy(dtype=bool)
     else:
         allowed = np.ones(n, dtype=bool)
-    if not (all(c in regs for c in seller) and all(c in regs for c in buyer)):
-        return None
-    if any(a == b for a, b in zip(seller, buyer, strict=True)):
+    codes = pd.Index(list(regs))
+    s_pos, b_pos = codes.get_indexer(seller), codes.get_indexer(buyer)
+    if (s_pos < 0).any() or (b_pos < 0).any() or (s_pos == b_pos).any():
         return None
     if ((~allowed) & (mn > 0)).any() or (~np.isnan(mx) & (mn > mx)).any():
         return None
     # arcs: a row with a ledger is one arc, a row without one is four (in LEDGERS order)
-    per_row = np.array([1 if led else len(LEDGERS) for led in ledger], dtype=np.int64)
+    per_row = np.where(led < 0, len(LEDGERS), 1)
     row = np.repeat(np.arange(n), per_row)
-    arc_led = [led for r_led in ledger for led in ((r_led,) if r_led else LEDGERS)]
-    s_arc = [seller[i] for i in row.tolist()]
-    b_arc = [buyer[i] for i in row.tolist()]
-    if len(set(zip(s_arc, b_arc, arc_led, strict=True))) < len(arc_led):
+    first = np.cumsum(per_row) - per_row
+    arc_led = np.where(led[row] >= 0, led[row], np.arange(row.size) - first[row])
+    key = (s_pos[row].astype(np.int64) * len(codes) + b_pos[row]) * len(LEDGERS) + arc_led
+    key.sort()
+    if (key[1:] == key[:-1]).any():
         return None  # a duplicate arc: the row-by-row path names it
     keep = allowed[row]
     kept_rows = np.flatnonzero(allowed)
     new_row = np.full(n, -1, dtype=np.int64)
     new_row[kept_rows] = np.arange(kept_rows.size)
-    sel = np.flatnonzero(keep).tolist()
+    ledgers = np.array(LEDGERS, dtype=object)
+    row_led: list[str | None] = [LEDGERS[i] if i >= 0 else None for i in led[kept_rows].tolist()]
+    arcs = row[keep]
     return PairTable(
-        [s_arc[i] for i in sel], [b_arc[i] for i in sel], [arc_led[i] for i in sel], new_row[row[keep]],
-        [seller[i] for i in kept_rows.tolist()], [buyer[i] for i in kept_rows.tolist()],
-        [ledger[i] for i in kept_rows.tolist()], price[kept_rows], cost[kept_rows], mx[kept_rows], mn[kept_rows],
+        seller[arcs].tolist(), buyer[arcs].tolist(), ledgers[arc_led[keep]].tolist(), new_row[arcs],
+        seller[kept_rows].tolist(), buyer[kept_rows].tolist(), row_led, price[kept_rows], cost[kept_rows],
+        mx[kept_rows], mn[kept_rows], ledger_index=arc_led[keep],
     )
 
 
@@ -549,12 +573,18 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
     def __init__(self, seller: list[str], buyer: list[str], ledger: list[str], row: np.ndarray,
                  row_seller: list[str], row_buyer: list[str], row_ledger: list[str | None], price: np.ndarray,
                  cost: np.ndarray, max_amount: np.ndarray, min_amount: np.ndarray,
-                 rows: list[PairRow | None] | None = None) -> None:
+                 rows: list[PairRow | None] | None = None, ledger_index: np.ndarray | None = None) -> None:
         self.seller, self.buyer, self.ledger, self.row = seller, buyer, ledger, np.asarray(row, dtype=np.int64)
+        if ledger_index is None:
+            pos = {led: i for i, led in enumerate(LEDGERS)}
+            ledger_index = np.array([pos[led] for led in ledger], dtype=np.int64)
+        #: Position of each arc's ledger in :data:`LEDGERS`.
+        self.ledger_index = np.asarray(ledger_index, dtype=np.int64)
         self.row_seller, self.row_buyer, self.row_ledger = row_seller, row_buyer, row_ledger
         self.price, self.cost, self.max_amount, self.min_amount = price, cost, max_amount, min_amount
         self._rows: list[PairRow | None] = rows if rows is not None else [None] * len(row_seller)
         self._pos: dict[Arc, int] | None = None
+        self._sb: set[tuple[str, str]] | None = None
 
     @classmethod
     def empty(cls) -> PairTable:
@@ -617,12 +647,14 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
         return pr
 
     def seller_buyer_pairs(self) -> set[tuple[str, str]]:
-        """The (seller, buyer) pairs with at least one allowed arc."""
-        return set(zip(self.row_seller, self.row_buyer, strict=True))
+        """The (seller, buyer) pairs with at least one allowed arc (computed once)."""
+        if self._sb is None:
+            self._sb = set(zip(self.row_seller, self.row_buyer, strict=True))
+        return self._sb
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_pos"] = None
+        state["_pos"] = state["_sb"] = None
         return state
 
     def __repr__(self) -> str:
@@ -649,14 +681,16 @@ def _long_distances(df: pd.DataFrame, regs: Mapping[str, RegionRow],
     InputError
         Naming table ``distances_km``, the row ``from->to`` and the field.
     """
-    frm = [_code(v) for v in df["from"]]
-    to = [_code(v) for v in df["to"]]
+    fast_from, fast_to = _codes_fast(df["from"]), _codes_fast(df["to"])
+    frm = fast_from.tolist() if fast_from is not None else [_code(v) for v in df["from"]]
+    to = fast_to.tolist() if fast_to is not None else [_code(v) for v in df["to"]]
     raw = df["km"]
     km = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    known = pd.Index(list(regs))
     for fld, codes in (("from", frm), ("to", to)):
-        unknown = [i for i, c in enumerate(codes) if c not in regs]
-        if unknown:
-            i = unknown[0]
+        unknown = np.flatnonzero(known.get_indexer(codes) < 0) if codes else np.zeros(0, dtype=np.int64)
+        if unknown.size:
+            i = int(unknown[0])
             raise InputError(f"unknown region {codes[i]!r}", table="distances_km", row=f"{frm[i]}->{to[i]}",
                              field=fld, value=codes[i])
     bad = np.flatnonzero(~np.isfinite(km) | (km < 0))
@@ -672,13 +706,13 @@ def _long_distances(df: pd.DataFrame, regs: Mapping[str, RegionRow],
                 raise InputError("duplicate pair", table="distances_km", row=f"{frm[i]}->{to[i]}", field="to",
                                  value=to[i])
             seen.add(key)
-    out: dict[tuple[str, str], float] = {}
-    for s, b in needed:
-        v = table.get((s, b))
-        if v is None:
-            raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=f"{s}->{b}", field="km")
-        out[(s, b)] = v
-    return out
+    missing = needed.difference(table.keys())
+    if missing:
+        s, b = min(missing)
+        raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=f"{s}->{b}", field="km")
+    if len(needed) == len(table):  # the table gives exactly the pairs
+        return table
+    return {k: table[k] for k in needed}
 
 
 def make_settings(settings: LandSettings | Mapping[str, Any] | None) -> LandSettings:
@@ -724,7 +758,7 @@ def check_settings(inp: LandInputs) -> None:
             )
     if st.transport_cost_10k_cny_per_unit_km > 0:
         pairs_sb = table.seller_buyer_pairs() if table is not None else {(a[0], a[1]) for a in prs}
-        no_km = sorted(sb for sb in pairs_sb if sb not in inp.distances_km)
+        no_km = sorted(pairs_sb.difference(inp.distances_km.keys()))
         if no_km:
             s, b = no_km[0]
             raise InputError(

@@ -845,8 +845,11 @@ def assemble(inp: LandInputs, ix: LandIndex | None = None) -> CompiledModel:
     np.cumsum(counts, out=start[1:])
     # columns in order of first appearance: objective, then rows
     seq = np.concatenate([obj_col, canon])
-    uniq, idx = np.unique(seq, return_index=True)
-    used = uniq[np.argsort(idx, kind="stable")]
+    order = np.argsort(seq, kind="stable")  # (sort-based: numpy's hashed unique is slower here)
+    srt = seq[order]
+    first = np.ones(srt.size, dtype=bool)
+    first[1:] = srt[1:] != srt[:-1]
+    used = seq[np.sort(order[first])]
     new_of = np.full(asm.cols.n, -1, dtype=np.int64)
     new_of[used] = np.arange(used.size)
     ncol = used.size

@@ -9,7 +9,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ClassVar
 
-import highspy
 import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
@@ -367,42 +366,18 @@ _TRADE = ("x", "pool_out", "pool_in", "plat_sell", "plat_buy")
 
 
 def _least_platform_purchases(live: LiveModel, ix: LandIndex, sol: Solution) -> Solution | None:
-    """Among the optimal plans, one with the least platform purchases: a warm re-solve on the live model.
+    """Among the optimal plans, one with the least platform purchases (a warm re-solve on the live model).
 
-    The optimal plans are the feasible points complementary to the optimal
-    duals of the solve: every column with a nonzero reduced cost stays at its
-    bound and every row with a nonzero dual stays at its bound. Those columns
-    and rows are fixed in the live HiGHS model, the objective becomes ``min
-    sum of platform purchases``, and HiGHS re-solves from the optimal basis
-    (no dense objective row); the model is then restored. Only run when
+    :meth:`~regionopt.solve.highs.LiveModel.optimize_on_optimal_face` with
+    the objective ``sum of platform purchases``: no dense objective row, the
+    model restored afterwards. Only run when
     :func:`~regionopt.land.roundtrips.drop_round_trips` finds a round trip it
-    cannot remove in closed form. Returns ``None`` if the re-solve does not
-    reach optimality.
+    cannot remove in closed form. ``None`` if the re-solve does not reach
+    optimality.
     """
-    cm, h = live.cm, live.h
-    n = len(cm.col_keys)
-    got = h.getSolution()
-    x = np.asarray(got.col_value, dtype=float)
-    ax = np.asarray(got.row_value, dtype=float)
-    tol = 1e-7  # HiGHS's dual feasibility tolerance
-    cols = np.flatnonzero(np.abs(np.asarray(got.col_dual, dtype=float)) > tol).astype(np.int32)
-    rows = np.flatnonzero(np.abs(np.asarray(got.row_dual, dtype=float)) > tol).astype(np.int32)
-    at = np.where(np.abs(ax[rows] - cm.row_lo[rows]) <= np.abs(ax[rows] - cm.row_hi[rows]), cm.row_lo[rows],
-                  cm.row_hi[rows])
-    cost = np.zeros(n)
-    cost[cm.positions("plat_buy")] = -1.0  # the model maximises: maximise - purchases
-    idx = np.arange(n, dtype=np.int32)
-    h.changeColsBounds(int(cols.size), cols, x[cols], x[cols])
-    h.changeRowsBounds(int(rows.size), rows, at, at)  # type: ignore[attr-defined]
-    h.changeColsCost(n, idx, cost)
-    try:
-        h.run()
-        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        return live.solution(sol.duals) if ok else None  # read before the model is restored
-    finally:
-        h.changeColsCost(n, idx, cm.c)
-        h.changeColsBounds(int(cols.size), cols, cm.col_lo[cols], cm.col_hi[cols])
-        h.changeRowsBounds(int(rows.size), rows, cm.row_lo[rows], cm.row_hi[rows])  # type: ignore[attr-defined]
+    cost = np.zeros(len(live.cm.col_keys))
+    cost[live.cm.positions("plat_buy")] = 1.0
+    return live.optimize_on_optimal_face(cost, minimize=True, duals=sol.duals)
 
 
 def _user_bound(v: Any) -> bool:

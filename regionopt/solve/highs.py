@@ -489,6 +489,43 @@ class LiveModel:
         """
         self.h.clearSolver()
 
+    def optimize_on_optimal_face(self, cost: np.ndarray, *, minimize: bool = True,
+                                 duals: Duals | None = None) -> Solution | None:
+        """Among the optimal solutions of the last (LP) solve, one best for a second objective ``cost``.
+
+        The optimal solutions are the feasible points complementary to the
+        optimal duals of that solve: every column with a nonzero reduced cost
+        stays at its bound and every row with a nonzero dual stays at its
+        bound (both beyond HiGHS's dual feasibility tolerance, 1e-7). Those
+        columns and rows are fixed in the live model, the objective replaced by
+        ``cost`` and the model re-solved from the optimal basis -- no dense
+        objective row; then bounds and costs are restored. Returns the plan
+        (with ``duals``), or ``None`` if the re-solve does not reach optimality.
+        """
+        cm, h = self.cm, self.h
+        n = len(cm.col_keys)
+        got = h.getSolution()
+        x = np.asarray(got.col_value, dtype=float)
+        ax = np.asarray(got.row_value, dtype=float)
+        tol = 1e-7
+        cols = np.flatnonzero(np.abs(np.asarray(got.col_dual, dtype=float)) > tol).astype(np.int32)
+        rows = np.flatnonzero(np.abs(np.asarray(got.row_dual, dtype=float)) > tol).astype(np.int32)
+        at = np.where(np.abs(ax[rows] - cm.row_lo[rows]) <= np.abs(ax[rows] - cm.row_hi[rows]), cm.row_lo[rows],
+                      cm.row_hi[rows])
+        sign = 1.0 if minimize != cm.maximize else -1.0  # the model keeps its sense
+        idx = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(int(cols.size), cols, x[cols], x[cols])
+        h.changeRowsBounds(int(rows.size), rows, at, at)  # type: ignore[attr-defined]
+        h.changeColsCost(n, idx, sign * np.asarray(cost, dtype=float))
+        try:
+            h.run()
+            ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return self.solution(duals) if ok else None  # read before the model is restored
+        finally:
+            h.changeColsCost(n, idx, cm.c)
+            h.changeColsBounds(int(cols.size), cols, cm.col_lo[cols], cm.col_hi[cols])
+            h.changeRowsBounds(int(rows.size), rows, cm.row_lo[rows], cm.row_hi[rows])  # type: ignore[attr-defined]
+
     def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
         """Make columns ``cols`` integer or continuous, in the live model and in :attr:`cm`."""
         cols = np.asarray(cols, dtype=np.int32)
