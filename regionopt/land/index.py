@@ -92,7 +92,8 @@ class ArcTable:
         b = ridx.get_indexer(table.row_buyer)[table.row]
         led = table.ledger_index
         order = np.lexsort((_ALPHA[led], b, s))
-        s, b, led, row = s[order], b[order], led[order], table.row[order]
+        s, b, led, row = s[order].astype(np.int32), b[order].astype(np.int32), led[order].astype(np.int8), \
+            table.row[order]
         tc = st.transport_cost_10k_cny_per_unit_km
         dist = inp.distances_km
         km_row = np.array([dist.get((a, c), 0.0) for a, c in zip(table.row_seller, table.row_buyer, strict=True)],

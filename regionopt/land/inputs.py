@@ -532,6 +532,8 @@ def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable
     s_pos, b_pos = codes.get_indexer(seller), codes.get_indexer(buyer)
     if (s_pos < 0).any() or (b_pos < 0).any() or (s_pos == b_pos).any():
         return None
+    canon = np.array(list(regs), dtype=object)  # the regions table's own code objects: one string per region
+    seller, buyer = canon[s_pos], canon[b_pos]
     if ((~allowed) & (mn > 0)).any() or (~np.isnan(mx) & (mn > mx)).any():
         return None
     # arcs: a row with a ledger is one arc, a row without one is four (in LEDGERS order)
@@ -547,14 +549,9 @@ def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable
     kept_rows = np.flatnonzero(allowed)
     new_row = np.full(n, -1, dtype=np.int64)
     new_row[kept_rows] = np.arange(kept_rows.size)
-    ledgers = np.array(LEDGERS, dtype=object)
     row_led: list[str | None] = [LEDGERS[i] if i >= 0 else None for i in led[kept_rows].tolist()]
-    arcs = row[keep]
-    return PairTable(
-        seller[arcs].tolist(), buyer[arcs].tolist(), ledgers[arc_led[keep]].tolist(), new_row[arcs],
-        seller[kept_rows].tolist(), buyer[kept_rows].tolist(), row_led, price[kept_rows], cost[kept_rows],
-        mx[kept_rows], mn[kept_rows], ledger_index=arc_led[keep],
-    )
+    return PairTable(new_row[row[keep]], arc_led[keep], seller[kept_rows].tolist(), buyer[kept_rows].tolist(),
+                     row_led, price[kept_rows], cost[kept_rows], mx[kept_rows], mn[kept_rows])
 
 
 class PairTable(Mapping[tuple[str, str, str], PairRow]):
@@ -564,32 +561,28 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
     table's rows, in the order the table gives them (a row without a ledger is
     four arcs, in :data:`LEDGERS` order), but stored as columns so that a
     national instance (a million arcs from a quarter of a million rows) costs
-    arrays, not a million objects. Rows are made on first access; the arrays
-    (``seller``, ``buyer``, ``ledger`` per arc, ``row`` its row; ``price``,
-    ``cost``, ``max_amount``, ``min_amount`` per row, NaN where not given) feed
-    the model directly (:class:`~regionopt.land.index.LandIndex`).
+    arrays, not a million objects: per arc its row (``row``) and ledger
+    (``ledger_index``, position in :data:`LEDGERS`); per row ``row_seller``,
+    ``row_buyer``, ``row_ledger`` (None: all four) and ``price``, ``cost``,
+    ``max_amount``, ``min_amount`` (NaN where not given). Rows are made on first
+    access; the arrays feed the model directly (:class:`~regionopt.land.index.LandIndex`).
     """
 
-    def __init__(self, seller: list[str], buyer: list[str], ledger: list[str], row: np.ndarray,
-                 row_seller: list[str], row_buyer: list[str], row_ledger: list[str | None], price: np.ndarray,
-                 cost: np.ndarray, max_amount: np.ndarray, min_amount: np.ndarray,
-                 rows: list[PairRow | None] | None = None, ledger_index: np.ndarray | None = None) -> None:
-        self.seller, self.buyer, self.ledger, self.row = seller, buyer, ledger, np.asarray(row, dtype=np.int64)
-        if ledger_index is None:
-            pos = {led: i for i, led in enumerate(LEDGERS)}
-            ledger_index = np.array([pos[led] for led in ledger], dtype=np.int64)
-        #: Position of each arc's ledger in :data:`LEDGERS`.
+    def __init__(self, row: np.ndarray, ledger_index: np.ndarray, row_seller: list[str], row_buyer: list[str],
+                 row_ledger: list[str | None], price: np.ndarray, cost: np.ndarray, max_amount: np.ndarray,
+                 min_amount: np.ndarray, rows: list[PairRow | None] | None = None) -> None:
+        self.row = np.asarray(row, dtype=np.int64)
         self.ledger_index = np.asarray(ledger_index, dtype=np.int64)
         self.row_seller, self.row_buyer, self.row_ledger = row_seller, row_buyer, row_ledger
         self.price, self.cost, self.max_amount, self.min_amount = price, cost, max_amount, min_amount
         self._rows: list[PairRow | None] = rows if rows is not None else [None] * len(row_seller)
         self._pos: dict[Arc, int] | None = None
-        self._sb: set[tuple[str, str]] | None = None
 
     @classmethod
     def empty(cls) -> PairTable:
         z = np.zeros(0)
-        return cls([], [], [], np.zeros(0, dtype=np.int64), [], [], [], z, z, z, z)
+        e = np.zeros(0, dtype=np.int64)
+        return cls(e, e, [], [], [], z, z, z, z)
 
     @classmethod
     def from_rows(cls, arcs: Mapping[Arc, PairRow]) -> PairTable:
@@ -609,18 +602,24 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
         def col(name: str, none: float) -> np.ndarray:
             return np.array([none if getattr(r, name) is None else getattr(r, name) for r in rows], dtype=float)
 
-        keys = list(arcs)
-        return cls([k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys], row,
-                   [r.seller for r in rows], [r.buyer for r in rows], [r.ledger for r in rows],
+        pos = {led: i for i, led in enumerate(LEDGERS)}
+        led = np.array([pos[a[2]] for a in arcs], dtype=np.int64)
+        return cls(row, led, [r.seller for r in rows], [r.buyer for r in rows], [r.ledger for r in rows],
                    col("price_10k_cny_per_unit", np.nan), col("cost_10k_cny_per_unit", 0.0),
                    col("max_amount", np.nan), col("min_amount", 0.0), list(rows))
 
+    def arc(self, i: int) -> Arc:
+        """Arc ``i`` as (seller, buyer, ledger)."""
+        j = int(self.row[i])
+        return (self.row_seller[j], self.row_buyer[j], LEDGERS[int(self.ledger_index[i])])
+
     # ---- mapping
     def __len__(self) -> int:
-        return len(self.seller)
+        return len(self.row)
 
     def __iter__(self) -> Iterator[Arc]:
-        return iter(zip(self.seller, self.buyer, self.ledger, strict=True))
+        s, b, L = self.row_seller, self.row_buyer, LEDGERS
+        return ((s[j], b[j], L[li]) for j, li in zip(self.row.tolist(), self.ledger_index.tolist(), strict=True))
 
     def _position(self) -> dict[Arc, int]:
         if self._pos is None:
@@ -647,14 +646,12 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
         return pr
 
     def seller_buyer_pairs(self) -> set[tuple[str, str]]:
-        """The (seller, buyer) pairs with at least one allowed arc (computed once)."""
-        if self._sb is None:
-            self._sb = set(zip(self.row_seller, self.row_buyer, strict=True))
-        return self._sb
+        """The (seller, buyer) pairs with at least one allowed arc."""
+        return set(zip(self.row_seller, self.row_buyer, strict=True))
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        state["_pos"] = state["_sb"] = None
+        state["_pos"] = None
         return state
 
     def __repr__(self) -> str:
@@ -687,12 +684,16 @@ def _long_distances(df: pd.DataFrame, regs: Mapping[str, RegionRow],
     raw = df["km"]
     km = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
     known = pd.Index(list(regs))
+    canon = np.array(list(regs), dtype=object)
+    pos = {}
     for fld, codes in (("from", frm), ("to", to)):
-        unknown = np.flatnonzero(known.get_indexer(codes) < 0) if codes else np.zeros(0, dtype=np.int64)
+        pos[fld] = known.get_indexer(codes) if codes else np.zeros(0, dtype=np.int64)
+        unknown = np.flatnonzero(pos[fld] < 0)
         if unknown.size:
             i = int(unknown[0])
             raise InputError(f"unknown region {codes[i]!r}", table="distances_km", row=f"{frm[i]}->{to[i]}",
                              field=fld, value=codes[i])
+    frm, to = canon[pos["from"]].tolist(), canon[pos["to"]].tolist()  # one string object per region
     bad = np.flatnonzero(~np.isfinite(km) | (km < 0))
     if bad.size:
         i = int(bad[0])
@@ -746,7 +747,7 @@ def check_settings(inp: LandInputs) -> None:
     if not st.bilateral:
         if table is not None:  # only the forced arcs, sorted: the first is the one to name
             forced = np.flatnonzero(table.min_amount[table.row] > 0).tolist()
-            arcs = sorted((table.seller[i], table.buyer[i], table.ledger[i]) for i in forced)
+            arcs = sorted(table.arc(i) for i in forced)
         else:
             arcs = sorted(a for a, pr in prs.items() if pr.min_amount > 0)
         if arcs:

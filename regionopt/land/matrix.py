@@ -28,9 +28,10 @@ What "the same" means, in the details that decide it (they mirror Pyomo):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Sequence
+import operator
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
+from typing import Any
 
 import numpy as np
 
@@ -182,20 +183,79 @@ class _Columns:
         self.n += size
         return self.n - size
 
-    def keys(self, canon: np.ndarray) -> tuple[list[Key], dict[str, np.ndarray]]:
-        """(name, index) of canonical columns ``canon``, in that order; and each component's positions."""
-        out: list[Key] = [("", None)] * len(canon)
-        groups: dict[str, np.ndarray] = {}
+    def keys(self, canon: np.ndarray) -> tuple[ColumnKeys, dict[str, np.ndarray]]:
+        """(name, index) of canonical columns ``canon``, in that order (made on demand); each component's positions."""
         starts = np.array([b.start for b in self.blocks], dtype=np.int64)
         which = np.searchsorted(starts, canon, side="right") - 1
-        for bi, b in enumerate(self.blocks):
-            pos = np.flatnonzero(which == bi)
-            if not pos.size:
-                continue
-            groups[b.name] = pos
-            for p, k in zip(pos.tolist(), zip(repeat(b.name), b.keys(canon[pos] - b.start)), strict=True):
-                out[p] = k
-        return out, groups
+        groups = {b.name: np.flatnonzero(which == bi) for bi, b in enumerate(self.blocks)}
+        return ColumnKeys(self.blocks, canon, which.astype(np.int16)), {k: v for k, v in groups.items() if v.size}
+
+
+class ColumnKeys(Sequence[Key]):
+    """The (component name, index) keys of an assembled model's columns, made on demand.
+
+    Behaves like the list ``compile_model`` gives (length, indexing, iteration,
+    equality with a list) without holding a million key tuples (about 130 MB
+    at a million columns): a key is made from the column's component and its
+    position in that component when asked for. ``indices(pos)`` makes the
+    index parts of many columns at once (what reading a solution needs).
+    Pickles as a plain list.
+    """
+
+    def __init__(self, blocks: list[_Block], canon: np.ndarray, which: np.ndarray) -> None:
+        self._blocks, self._canon, self._which = blocks, canon, which
+
+    def __len__(self) -> int:
+        return len(self._canon)
+
+    def _parts(self, pos: np.ndarray) -> list[tuple[str, Hashable]]:
+        pos = np.asarray(pos, dtype=np.int64)
+        out: list[tuple[str, Hashable]] = [("", None)] * pos.size
+        w = self._which[pos]
+        for bi in np.unique(w).tolist():
+            b = self._blocks[bi]
+            sel = np.flatnonzero(w == bi)
+            for p, k in zip(sel.tolist(), b.keys(self._canon[pos[sel]] - b.start), strict=True):
+                out[p] = (b.name, k)
+        return out
+
+    def indices(self, pos: np.ndarray) -> list[Hashable]:
+        """The index parts of the keys of columns ``pos`` (all of one component or not)."""
+        pos = np.asarray(pos, dtype=np.int64)
+        w = self._which[pos]
+        if pos.size and (w == w[0]).all():  # one component: no per-column bookkeeping
+            b = self._blocks[int(w[0])]
+            return b.keys(self._canon[pos] - b.start)
+        return [k for _n, k in self._parts(pos)]
+
+    def __getitem__(self, i: int | slice) -> Any:
+        n = len(self)
+        if isinstance(i, slice):
+            return self._parts(np.arange(n)[i])
+        i = operator.index(i)
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("column index out of range")
+        return self._parts(np.array([i]))[0]
+
+    def __iter__(self) -> Iterator[Key]:
+        n, step = len(self), 1 << 16
+        for s in range(0, n, step):
+            yield from self._parts(np.arange(s, min(n, s + step)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (list, (list(self),))
+
+    def __repr__(self) -> str:
+        return f"ColumnKeys({len(self)} columns: {', '.join(b.name for b in self._blocks if b.size)})"
 
 
 # --------------------------------------------------------------------------- rows

@@ -21,7 +21,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Collection, Hashable, Iterator, Mapping
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -179,7 +179,7 @@ class CompiledModel:
     feed :class:`LiveModel`, which solves it and reads the solution back by names.
     """
 
-    col_keys: list[Key]
+    col_keys: Sequence[Key]
     row_keys: list[Key]
     start: np.ndarray
     index: np.ndarray
@@ -353,7 +353,7 @@ def _infeasible_not_unbounded(h: highspy.Highs, cm: CompiledModel) -> bool:
     return bool(infeasible)
 
 
-def _by_name(keys: list[Key], values: list[float]) -> dict[str, dict[Hashable, float]]:
+def _by_name(keys: Sequence[Key], values: list[float]) -> dict[str, dict[Hashable, float]]:
     out: dict[str, dict[Hashable, float]] = {}
     for (name, idx), v in zip(keys, values, strict=True):
         d = out.get(name)
@@ -392,8 +392,7 @@ class _ColumnValues(Mapping[str, dict[Hashable, float]]):
         d = self._made.get(name)
         if d is None:
             pos = self._groups[name]
-            keys = self._keys
-            d = self._made[name] = dict(zip([keys[i][1] for i in pos.tolist()], self._x[pos].tolist(), strict=True))
+            d = self._made[name] = dict(zip(self._indices(pos), self._x[pos].tolist(), strict=True))
         return d
 
     def __iter__(self) -> Iterator[str]:
@@ -407,8 +406,14 @@ class _ColumnValues(Mapping[str, dict[Hashable, float]]):
         if pos is None:
             return {}
         sel = pos[np.abs(self._x[pos]) > tol]
+        return dict(zip(self._indices(sel), self._x[sel].tolist(), strict=True))
+
+    def _indices(self, pos: np.ndarray) -> list[Hashable]:
+        fast = getattr(self._keys, "indices", None)  # keys made on demand (the land matrix route)
+        if fast is not None:
+            return list(fast(pos))
         keys = self._keys
-        return dict(zip([keys[i][1] for i in sel.tolist()], self._x[sel].tolist(), strict=True))
+        return [keys[i][1] for i in pos.tolist()]
 
     def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain dict
         return (dict, ({k: self[k] for k in self},))
