@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from regionopt import InfeasibleError, InputError, Status
 from regionopt.land import LandQuotaProblem, delta_example, delta_example_frames, random_instance
-from regionopt.land.matrix import assemble, pyomo_order
+from regionopt.land.matrix import pyomo_order
 from regionopt.solve import SolveOptions
 from regionopt.solve.highs import CompiledModel, LiveModel, compile_model
 
@@ -186,3 +186,22 @@ def test_solution_is_read_lazily_and_pickles_plainly() -> None:
     assert len(full) == len(prob.index.arcs) * len(prob.index.periods)
     back = pickle.loads(pickle.dumps(sol))
     assert back.var("y") == sol.var("y") and back.nonzero("x", 1e-7) == nz
+
+
+def test_column_keys_behave_like_the_list() -> None:
+    """Keys made on demand: length, indexing (negative, slices), iteration, equality both ways, pickling."""
+    import pickle
+
+    prob = rich_instance(11)
+    ref = compile_model(prob.to_pyomo()).col_keys
+    keys = prob.compile().col_keys
+    assert len(keys) == len(ref) and list(keys) == ref
+    assert keys == ref and ref == keys and not (keys != ref)
+    assert keys[0] == ref[0] and keys[-1] == ref[-1] and keys[3:9] == ref[3:9]
+    with pytest.raises(IndexError):
+        keys[len(ref)]
+    assert pickle.loads(pickle.dumps(keys)) == ref
+    names = {n for n, _i in ref}
+    for n in names:
+        pos = [i for i, k in enumerate(ref) if k[0] == n]
+        assert keys.indices(np.array(pos)) == [ref[i][1] for i in pos]  # type: ignore[attr-defined]

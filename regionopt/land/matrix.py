@@ -18,7 +18,9 @@ What "the same" means, in the details that decide it (they mirror Pyomo):
   is checked as a constant (``0`` within its bounds) and dropped;
 * columns are numbered in order of first appearance: the objective first, then
   the rows in order (what :func:`~regionopt.solve.highs.compile_model` does);
-* terms inside a row are in the order the rule writes them;
+* terms inside a row are in the order Pyomo lists them: as the rule writes
+  them, except that a sum of several terms added to a single term comes first
+  (:func:`pyomo_order`);
 * a row ``a >= b`` with variables on both sides is ``b - a <= 0``; with a
   constant on one side the constant is the bound; per-capita coefficients are
   computed in Pyomo's order (``land / pop`` for a region with one project,
@@ -27,10 +29,10 @@ What "the same" means, in the details that decide it (they mirror Pyomo):
 
 from __future__ import annotations
 
-import math
 import operator
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -755,11 +757,9 @@ class _Assembler:
             lo.append(a * total)
         return tm.family("min_development", keys, np.array(lo, dtype=float), np.full(len(keys), INF))
 
-    @property
+    @cached_property
     def _jpos(self) -> dict[str, int]:
-        if not hasattr(self, "_jpos_cache"):
-            self._jpos_cache = {j: i for i, j in enumerate(self.ix.projects)}
-        return self._jpos_cache
+        return {j: i for i, j in enumerate(self.ix.projects)}
 
     # per-capita land q[r] = sum(land * y) / population, coefficients in Pyomo's arithmetic
     def _q(self, r: str, mult: float = 1.0) -> tuple[list[int], list[float]]:
@@ -940,6 +940,3 @@ def _col_bounds(asm: _Assembler, ar: LandArrays, used: np.ndarray) -> tuple[np.n
     hi[asm.x0:asm.x0 + len(ar.a_hi) * nT] = np.repeat(ar.a_hi, nT)
     return lo[used], hi[used], integ[used]
 
-
-def _isfinite(v: float) -> bool:
-    return math.isfinite(v)
