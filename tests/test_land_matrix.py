@@ -205,3 +205,13 @@ def test_column_keys_behave_like_the_list() -> None:
     for n in names:
         pos = [i for i, k in enumerate(ref) if k[0] == n]
         assert keys.indices(np.array(pos)) == [ref[i][1] for i in pos]  # type: ignore[attr-defined]
+
+
+def test_column_keys_of_two_compiles_compare_without_making_keys() -> None:
+    """A scenario re-compile (numbers changed) has equal keys, found from the data they are made from."""
+    base = random_instance(40, 3, seed=4)
+    a, b = base.compile(), base.with_settings(intra_cost_10k_cny_per_unit=0.3).compile()
+    assert a.col_keys._same_source(b.col_keys)  # type: ignore[attr-defined]
+    assert a.col_keys == b.col_keys and list(a.col_keys) == list(b.col_keys) and a.same_structure(b)
+    c = base.with_settings(platform=False).compile()
+    assert not a.col_keys._same_source(c.col_keys) and a.col_keys != c.col_keys  # type: ignore[attr-defined]

@@ -185,12 +185,13 @@ class _Columns:
         self.n += size
         return self.n - size
 
-    def keys(self, canon: np.ndarray) -> tuple[ColumnKeys, dict[str, np.ndarray]]:
+    def keys(self, canon: np.ndarray, source: tuple[Any, ...] = ()) -> tuple[ColumnKeys, dict[str, np.ndarray]]:
         """(name, index) of canonical columns ``canon``, in that order (made on demand); each component's positions."""
         starts = np.array([b.start for b in self.blocks], dtype=np.int64)
         which = np.searchsorted(starts, canon, side="right") - 1
         groups = {b.name: np.flatnonzero(which == bi) for bi, b in enumerate(self.blocks)}
-        return ColumnKeys(self.blocks, canon, which.astype(np.int16)), {k: v for k, v in groups.items() if v.size}
+        return (ColumnKeys(self.blocks, canon, which.astype(np.int16), source),
+                {k: v for k, v in groups.items() if v.size})
 
 
 class ColumnKeys(Sequence[Key]):
@@ -204,8 +205,23 @@ class ColumnKeys(Sequence[Key]):
     Pickles as a plain list.
     """
 
-    def __init__(self, blocks: list[_Block], canon: np.ndarray, which: np.ndarray) -> None:
+    def __init__(self, blocks: list[_Block], canon: np.ndarray, which: np.ndarray, source: tuple[Any, ...] = ()) -> None:
         self._blocks, self._canon, self._which = blocks, canon, which
+        self._source = source  # what the keys are made from (for a quick equality test)
+
+    def _same_source(self, other: ColumnKeys) -> bool:
+        """Made the same way from equal data (so equal without making a key)."""
+        if not self._source or len(self._source) != len(other._source):
+            return False
+        if [(b.name, b.start, b.size) for b in self._blocks] != [(b.name, b.start, b.size) for b in other._blocks]:
+            return False
+        if not (np.array_equal(self._canon, other._canon) and np.array_equal(self._which, other._which)):
+            return False
+        for a, b in zip(self._source, other._source, strict=True):
+            same = np.array_equal(a, b) if isinstance(a, np.ndarray) else a == b
+            if not same:
+                return False
+        return True
 
     def __len__(self) -> int:
         return len(self._canon)
@@ -249,7 +265,11 @@ class ColumnKeys(Sequence[Key]):
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
             return NotImplemented
-        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+        if len(other) != len(self):
+            return False
+        if isinstance(other, ColumnKeys) and self._same_source(other):
+            return True
+        return all(a == b for a, b in zip(self, other, strict=True))
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -916,7 +936,10 @@ def assemble(inp: LandInputs, ix: LandIndex | None = None) -> CompiledModel:
     c = np.zeros(ncol)
     np.add.at(c, new_of[obj_col], obj_coef)
     col_lo, col_hi, integ = _col_bounds(asm, ar, used)
-    col_keys, groups = asm.cols.keys(used)
+    at = ix.arc_table
+    source = (ix.regions, list(LEDGERS), ix.periods, ix.projects, ix.tiers, ix.buy_keys, asm.gini_pairs,
+              at.seller, at.buyer, at.ledger)
+    col_keys, groups = asm.cols.keys(used, source)
     cm = CompiledModel(
         col_keys, row_keys, start.astype(np.int32), new_of[canon].astype(np.int32), value,
         _cat(lo_parts, float), _cat(hi_parts, float), col_lo, col_hi, integ, c, 0.0, True,
