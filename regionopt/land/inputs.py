@@ -589,14 +589,16 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
         """The table of a mapping arc -> row (the rows are kept, not copied)."""
         if isinstance(arcs, PairTable):
             return arcs
-        index: dict[int, int] = {}
+        index: dict[tuple[int, str, str], int] = {}
         rows: list[PairRow] = []
+        sb: list[tuple[str, str]] = []
         row = np.empty(len(arcs), dtype=np.int64)
-        for i, pr in enumerate(arcs.values()):
-            j = index.get(id(pr))
+        for i, (a, pr) in enumerate(arcs.items()):
+            j = index.get((id(pr), a[0], a[1]))  # one row per row object and (seller, buyer) of its arcs
             if j is None:
-                j = index[id(pr)] = len(rows)
+                j = index[(id(pr), a[0], a[1])] = len(rows)
                 rows.append(pr)
+                sb.append((a[0], a[1]))
             row[i] = j
 
         def col(name: str, none: float) -> np.ndarray:
@@ -604,7 +606,7 @@ class PairTable(Mapping[tuple[str, str, str], PairRow]):
 
         pos = {led: i for i, led in enumerate(LEDGERS)}
         led = np.array([pos[a[2]] for a in arcs], dtype=np.int64)
-        return cls(row, led, [r.seller for r in rows], [r.buyer for r in rows], [r.ledger for r in rows],
+        return cls(row, led, [s for s, _b in sb], [b for _s, b in sb], [r.ledger for r in rows],
                    col("price_10k_cny_per_unit", np.nan), col("cost_10k_cny_per_unit", 0.0),
                    col("max_amount", np.nan), col("min_amount", 0.0), list(rows))
 
