@@ -237,6 +237,8 @@ def render(runs: pd.DataFrame, *, figure_rel: str | None, notes: str = "") -> st
             by = {r["solver"]: r for _, r in gi.iterrows()}
             rows.append([str(inst), *[_num(by[s]["pd_integral"], 4) if s in by else "–" for s in pd_solvers]])
         w(_table(["instance", *[_label(s) for s in pd_solvers]], rows) + "\n")
+    floors = ", ".join(f"{_label(sv)} {float(g['peak_rss_mib'].min()):.0f} MiB"
+                       for sv, g in runs.groupby("solver", sort=False))
     w("## Every run\n")
     w('??? note "All runs (status, objective, bound, common gap, times, peak memory)"\n')
     rows = []
@@ -251,8 +253,8 @@ def render(runs: pd.DataFrame, *, figure_rel: str | None, notes: str = "") -> st
     w("`time s`: from reading the model file to the end of the solve (what the summary ranks); `solver s`: the "
       "time the solver reports; `wall s`: the whole process (for the Python-API solvers including interpreter "
       "start and imports); `CPU s`: user + system time of the process; `peak MiB`: its peak resident memory "
-      "(Python-API solvers include the interpreter and the solver module, about 40–65 MiB before the model is "
-      "read).\n")
+      "(for HiGHS and SCIP it includes the Python interpreter and the solver module; the smallest peak of each "
+      "solver over these runs, a floor for its fixed cost: " + floors + ").\n")
     if notes.strip():
         w("## Reading the results\n")
         w(notes.strip() + "\n")
@@ -269,14 +271,19 @@ def render(runs: pd.DataFrame, *, figure_rel: str | None, notes: str = "") -> st
     versions = runs.drop_duplicates("solver")[["solver", "solver_version"]]
     w(_table(["solver", "version"], [[_label(s), v] for s, v in versions.itertuples(index=False)]) + "\n")
     loads = runs["loadavg_1m"].astype(float)
+    long = runs[runs["wall_s"] > 1.0]
+    share = ", ".join(
+        f"{_label(sv)} {float((g['cpu_s'] / g['wall_s']).median()):.2f}" for sv, g in long.groupby("solver", sort=False)
+    ) or "no run longer than 1 s"
     w(f"- CPU: {first['cpu']}, {int(first['logical_cpus'])} logical CPUs usable; memory {first['mem_gib']:g} GiB\n"
       f"- OS: {first['os']}; Python {first['python']}\n"
       f"- packages: {str(first['packages']).replace(';', ', ')}\n"
       f"- regionopt commit: {first['git_commit']}\n"
       f"- runs: {', '.join(run_ids)} (started {', '.join(dict.fromkeys(runs['started_utc']))} UTC)\n"
       f"- 1-minute load average before each run: {np.nanmin(loads):.2f}–{np.nanmax(loads):.2f} "
-      f"(the machine may be shared; with one thread per solver a load of up to the number of CPUs leaves a core "
-      f"free)\n")
+      f"(median {np.nanmedian(loads):.2f}; it counts other users of the machine)\n"
+      f"- CPU share (CPU s / wall s of the solver process, median over runs longer than 1 s): {share}; "
+      f"with one thread, about 1.0 means the solver had a core to itself, less means it waited for one\n")
     w("## Method\n")
     w(f"- **Same model, same settings.** Every instance is exported once (Pyomo's MPS and LP writers with "
       "symbolic names, or HiGHS's `writeModel` for the nucleolus LPs); its content hash is the SHA-256 of the "

@@ -41,7 +41,7 @@ def parse_glpk(raw: str | None, log: str) -> Outcome:
         else:
             st = "other"
         bound = math.nan
-        marks = re.findall(r"mip =\s+(\S+)\s+(<=|>=)\s+(\S+)", log)
+        marks = re.findall(r"mip =\s+(.*?)\s+(<=|>=)\s+(\S+)", log)  # incumbent may be "not found yet"
         if marks:
             last = marks[-1][2]
             if last == "tree":  # "tree is empty": search finished
