@@ -6,8 +6,9 @@ session and killed (with everything it started) at ``time_limit + grace``
 seconds of wall clock. Its peak resident memory and CPU time are the ``ru_maxrss`` and
 ``ru_utime + ru_stime`` that ``os.wait4`` returns for that process (its
 waited-for children included), collected by ``_launch.py``.
-Runs are ordered instance by instance, repeat by repeat, solver by solver, so
-that a slow period of a shared machine does not hit one solver only.
+Runs are ordered instance by instance, repeat by repeat, solver by solver
+(the solver order rotating with the repeat), so that a slow period of a shared
+machine does not hit one solver only.
 """
 
 from __future__ import annotations
@@ -176,7 +177,8 @@ def compare(
     k = 0
     for e in exported:
         for rep in range(1, repeats + 1):
-            for ad in usable:
+            shift = (rep - 1) % len(usable)  # rotate the order so no solver always runs first
+            for ad in usable[shift:] + usable[:shift]:
                 k += 1
                 workdir = cache / "runs" / run_id / e.name / f"{ad.name}-r{rep}"
                 workdir.mkdir(parents=True, exist_ok=True)
@@ -197,6 +199,8 @@ def compare(
                         out.message = f"exit code {pr.returncode}; {out.message}"
                 if not math.isfinite(out.time_s):  # binaries: the process is the solve
                     out.time_s = pr.wall_s
+                if not math.isfinite(out.cpu_s):
+                    out.cpu_s = pr.cpu_s
                 gap = common_gap(out.objective, out.bound, out.has_solution)
                 row = {
                     "schema": SCHEMA, "run_id": run_id, "started_utc": started, "set": e.set, "instance": e.name,
@@ -205,7 +209,7 @@ def compare(
                     "solver_version": versions[ad.name], "model_file": ad.model_format, "repeat": rep,
                     "time_limit_s": float(time_limit), "mip_gap": float(mip_gap), "threads": int(threads),
                     "status": out.status, "has_solution": out.has_solution, "objective": out.objective,
-                    "bound": out.bound, "gap": gap, "solver_gap": out.solver_gap, "time_s": out.time_s,
+                    "bound": out.bound, "gap": gap, "solver_gap": out.solver_gap, "time_s": out.time_s, "solve_cpu_s": out.cpu_s,
                     "wall_s": pr.wall_s, "cpu_s": pr.cpu_s, "solver_time_s": out.solver_time_s, "peak_rss_mib": pr.peak_rss_mib,
                     "pd_integral": out.pd_integral, "returncode": "" if pr.returncode is None else pr.returncode,
                     "message": out.message.replace("\n", " ")[:300], **machine, "loadavg_1m": load,

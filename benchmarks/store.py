@@ -17,11 +17,11 @@ import pandas as pd
 
 __all__ = ["COLUMNS", "SCHEMA", "append_row", "check_store", "read_store"]
 
-SCHEMA = 1
+SCHEMA = 2
 COLUMNS = (
     "schema", "run_id", "started_utc", "set", "instance", "instance_sha256", "kind", "sense", "rows", "cols",
     "nonzeros", "integers", "solver", "solver_version", "model_file", "repeat", "time_limit_s", "mip_gap",
-    "threads", "status", "has_solution", "objective", "bound", "gap", "solver_gap", "time_s", "wall_s",
+    "threads", "status", "has_solution", "objective", "bound", "gap", "solver_gap", "time_s", "solve_cpu_s", "wall_s",
     "cpu_s", "solver_time_s", "peak_rss_mib", "pd_integral", "returncode", "message", "cpu", "logical_cpus", "mem_gib",
     "os", "python", "packages", "git_commit", "loadavg_1m", "command", "note",
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -28,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     adapter = get(a.solver)
     opts = Options(a.time_limit, a.mip_gap, a.threads)
     try:
+        why = adapter.unavailable()  # also imports the solver module before the clock starts
+        if why:
+            raise RuntimeError(why)
+        c0 = time.process_time()
         outcome = adapter.solve(a.model, opts)  # type: ignore[attr-defined]
+        outcome.cpu_s = time.process_time() - c0
     except Exception as exc:  # the solver's own failure is a result, not a crash of the comparison
         traceback.print_exc()
         outcome = Outcome("error", message=f"{type(exc).__name__}: {exc}"[:500])

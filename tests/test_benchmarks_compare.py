@@ -54,6 +54,9 @@ def test_store_has_one_row_per_instance_and_solver(smoke) -> None:
     assert df["has_solution"].all()
     assert (df["time_s"] > 0).all() and (df["time_s"] <= df["wall_s"] + 1e-6).all()
     assert (df["peak_rss_mib"] > 1).all() and (df["peak_rss_mib"] < 2000).all()
+    assert (df["solve_cpu_s"] > 0).all() and (df["solve_cpu_s"] <= df["cpu_s"] + 1e-6).all()
+    cbc = df[df["solver"] == "cbc"]
+    assert (cbc["solve_cpu_s"] == cbc["cpu_s"]).all()  # a binary: the process is the solve
     assert (df["command"] == "pytest smoke").all()
     assert df["cpu"].notna().all() and (df["logical_cpus"] >= 1).all()
     assert df.loc[df["instance"] == "land-delta41", "kind"].eq("LP").all()
@@ -138,13 +141,16 @@ def test_shifted_geometric_mean_by_hand() -> None:
                                      ("p4", (1.0, "error"), (61.0, "killed"))):
         for solver, t, st in (("A", ta, sa), ("B", tb, sb)):
             rows.append({"set": "s", "instance": inst, "solver": solver, "repeat": 1, "status": st, "time_s": t,
-                         "time_limit_s": 60.0})
+                         "solve_cpu_s": t / 2, "time_limit_s": 60.0})
     tab = sgm_table(aggregate(pd.DataFrame(rows)), ["A", "B"]).iloc[0]
     sgm_a = ((2 + 10) * (60 + 10) * (60 + 10) * (60 + 10)) ** 0.25 - 10
     sgm_b = ((4 + 10) * (3 + 10) * (8 + 10) * (60 + 10)) ** 0.25 - 10
     assert tab["A_sgm"] == pytest.approx(sgm_a) and tab["B_sgm"] == pytest.approx(sgm_b)
     assert tab["A_solved"] == 1 and tab["B_solved"] == 3
     assert tab["B_ratio"] == pytest.approx(1.0) and tab["A_ratio"] == pytest.approx(sgm_a / sgm_b)
+    cpu = sgm_table(aggregate(pd.DataFrame(rows)), ["A", "B"], column="t_eff_cpu").iloc[0]
+    assert cpu["A_sgm"] == pytest.approx(((1 + 10) * 70 * 70 * 70) ** 0.25 - 10)  # solved runs at half time
+    assert cpu["B_sgm"] == pytest.approx(((2 + 10) * (1.5 + 10) * (4 + 10) * 70) ** 0.25 - 10)
 
 
 def test_repeats_take_the_median_run() -> None:
@@ -283,3 +289,31 @@ def test_registry_names_are_unique_and_large_sets_are_opt_in() -> None:
     assert not large & {i.name for _, i in select(["all"])}
     with pytest.raises(KeyError, match="unknown instance set"):
         select(["nope"])
+
+
+@pytest.mark.parametrize("name, module", [("gurobi", "gurobipy"), ("copt", "coptpy"), ("cplex", "cplex"),
+                                          ("xpress", "xpress")])
+def test_commercial_solver_without_package_is_skipped_with_a_reason(monkeypatch, tmp_path, name, module) -> None:
+    from benchmarks.solvers import get
+
+    monkeypatch.setitem(sys.modules, module, None)  # import fails as if not installed
+    reason = get(name).unavailable()
+    assert reason == f"{module} is not installed"
+    said: list[str] = []
+    with pytest.raises(ValueError, match="none of the requested solvers"):
+        compare(["land"], [name], patterns=["land-delta41"], store=tmp_path / "s.csv", cache_dir=tmp_path / "c",
+                echo=said.append)
+    assert said == [f"skip {name}: {reason}"]
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_worker_reports_a_failed_read_as_an_error_outcome(tmp_path) -> None:
+    from benchmarks.solvers import Outcome
+    from benchmarks.worker import main as worker_main
+
+    bad = tmp_path / "broken.mps"
+    bad.write_text("NAME broken\nROWS\n this is not MPS\n")
+    out = tmp_path / "o.json"
+    assert worker_main(["highs", str(bad), str(out), "--time-limit", "5", "--mip-gap", "1e-4", "--threads", "1"]) == 0
+    o = Outcome.from_json(out.read_text())
+    assert o.status == "error" and not o.has_solution and math.isnan(o.objective)

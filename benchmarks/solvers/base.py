@@ -64,6 +64,10 @@ class Outcome:
     time_s
         Wall-clock seconds from reading the model file to the end of the
         solve, measured by us (the time the report ranks).
+    cpu_s
+        CPU seconds (user + system, all threads) of the same span: the
+        worker's ``time.process_time`` around the solve, or the solver
+        process's own for a binary.
     pd_integral
         Primal-dual integral (gap fraction x seconds) for MIPs, where the
         solver reports one; NaN otherwise.
@@ -78,6 +82,7 @@ class Outcome:
     solver_gap: float = NAN
     solver_time_s: float = NAN
     time_s: float = NAN
+    cpu_s: float = NAN
     pd_integral: float = NAN
     message: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
