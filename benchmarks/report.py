@@ -80,6 +80,8 @@ def _num(x: float, digits: int = 6) -> str:
 def _secs(x: float) -> str:
     if not math.isfinite(x):
         return "–"
+    if x < 0.1:
+        return f"{x:.3f}"
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
 
@@ -135,8 +137,13 @@ def write_figure(agg: pd.DataFrame, solvers: Sequence[str], path: Path) -> None:
     groups: list[tuple[str, pd.DataFrame]] = [(str(s), g) for s, g in agg.groupby("set", sort=False)]
     if len(groups) > 1:
         groups.append(("all instances", agg))
-    fig, axes = plt.subplots(1, len(groups), figsize=(4.2 * len(groups), 3.6), sharey=True, squeeze=False)
-    for ax, (name, g) in zip(axes[0], groups, strict=True):
+    ncols = min(2, len(groups))
+    nrows = -(-len(groups) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.5 * nrows), sharey=True, squeeze=False)
+    flat = list(axes.ravel())
+    for ax in flat[len(groups):]:
+        ax.set_visible(False)
+    for ax, (name, g) in zip(flat, groups, strict=False):
         t = profile_times(g).reindex(columns=list(solvers))
         best = t.min(axis=1)
         ratios = t.div(best, axis=0).to_numpy()
@@ -152,8 +159,9 @@ def write_figure(agg: pd.DataFrame, solvers: Sequence[str], path: Path) -> None:
         ax.set_title(f"{name} ({len(t)} instances)", fontsize=10)
         ax.set_xlabel("τ (time ≤ τ × fastest)")
         ax.grid(alpha=0.3)
-    axes[0][0].set_ylabel("share of instances solved")
-    axes[0][-1].legend(loc="lower right", fontsize=8)
+    for row in axes:
+        row[0].set_ylabel("share of instances solved")
+    flat[len(groups) - 1].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
