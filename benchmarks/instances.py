@@ -292,17 +292,21 @@ def exported_as_dict(e: ExportedInstance) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------ sets
-LAND_RANDOM = {  # name -> (regions, provinces); 3 projects and 8 sales partners per region, seed 300
-    "r300": (300, 4),
-    "r1800": (1800, 8),
-    "r20000": (20000, 31),
+#: name -> (regions, provinces, sales partners per region, columns); 3 projects per region, seed 300.
+#: The ~1M-column instance has 5,000 regions with 45 partners each rather than 20,000 with 8:
+#: random_instance keeps a dense region x region distance table (20,000^2 floats would need
+#: over 15 GiB to build).
+LAND_RANDOM = {
+    "r300": (300, 4, 8, "~15k"),
+    "r1800": (1800, 8, 8, "~89k"),
+    "r5000p45": (5000, 31, 45, "~988k"),
 }
 
 
-def _land_random(n: int, provinces: int, binary: bool) -> Any:
+def _land_random(n: int, provinces: int, pairs: int, binary: bool) -> Any:
     from regionopt.land import random_instance
 
-    p = random_instance(n, provinces, projects_per_region=3, pairs_per_region=8, seed=300)
+    p = random_instance(n, provinces, projects_per_region=3, pairs_per_region=pairs, seed=300)
     return p.with_settings(binary_projects=True) if binary else p
 
 
@@ -320,12 +324,12 @@ def _land_set() -> list[Instance]:
         sfx, what = ("-bin", "binary projects (MIP)") if binary else ("", "continuous projects (LP)")
         out.append(Instance(f"land-delta41{sfx}", functools.partial(_land_delta, binary),
                             f"Delta 41 cities, regionopt.land.delta_example(), {what}"))
-        for key, (n, k) in LAND_RANDOM.items():
-            cols = {"r300": "~15k", "r1800": "~89k", "r20000": "~990k"}[key]
+        for key, (n, k, pairs, cols) in LAND_RANDOM.items():
             out.append(Instance(
-                f"land-{key}{sfx}", functools.partial(_land_random, n, k, binary),
-                f"random_instance({n}, {k}, projects_per_region=3, pairs_per_region=8, seed=300), {cols} columns, {what}",
-                large=n >= 10000,
+                f"land-{key}{sfx}", functools.partial(_land_random, n, k, pairs, binary),
+                f"random_instance({n}, {k}, projects_per_region=3, pairs_per_region={pairs}, seed=300), "
+                f"{cols} columns, {what}",
+                large=key == "r5000p45",
             ))
     return out
 

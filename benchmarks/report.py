@@ -285,8 +285,8 @@ def render(runs: pd.DataFrame, *, figure_rel: str | None, notes: str = "") -> st
                f"{int(r['nonzeros']):,}", f"{int(r['integers']):,}", f"`{r['instance_sha256'][:16]}`"]
               for _, r in inst.iterrows()]) + "\n")
     w("Recipes: `python -m benchmarks list`; files: `python -m benchmarks export` (prints each file's path "
-      "and full SHA-256). The ~1M-column land instances (`land-r20000`, `land-r20000-bin`) run only with "
-      "`--include-large`.\n")
+      "and full SHA-256). The ~1M-column land instances (`land-r5000p45`, `land-r5000p45-bin`) run only "
+      "with `--include-large`.\n")
     w("## Machine and versions\n")
     versions = runs.drop_duplicates("solver")[["solver", "solver_version"]]
     w(_table(["solver", "version"], [[_label(s), v] for s, v in versions.itertuples(index=False)]) + "\n")

@@ -285,7 +285,7 @@ def test_registry_names_are_unique_and_large_sets_are_opt_in() -> None:
     assert len(names) == len(set(names))
     assert {"land", "clusters", "nucleolus"} <= set(SETS)
     large = {i.name for _, i in everything if i.large}
-    assert large == {"land-r20000", "land-r20000-bin"}
+    assert large == {"land-r5000p45", "land-r5000p45-bin"}
     assert not large & {i.name for _, i in select(["all"])}
     with pytest.raises(KeyError, match="unknown instance set"):
         select(["nope"])
