@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["PROVINCE_CODES", "DeltaData", "data_path", "haversine_km", "load_delta"]
+__all__ = ["PROVINCE_CODES", "DeltaData", "data_path", "haversine_km", "haversine_pairs_km", "load_delta"]
 
 #: Province name -> GB/T 2260 code, for the four Delta provinces.
 PROVINCE_CODES: dict[str, str] = {
@@ -55,6 +55,32 @@ def haversine_km(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     dphi = phi[:, None] - phi[None, :]
     dlam = lam[:, None] - lam[None, :]
     a = np.sin(dphi / 2) ** 2 + np.cos(phi[:, None]) * np.cos(phi[None, :]) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def haversine_pairs_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Great-circle distances between paired points ``(lat1[i], lon1[i])`` and ``(lat2[i], lon2[i])``, km.
+
+    The same formula as :func:`haversine_km`, for a list of pairs instead of
+    all n² (so a sparse set of trading pairs needs no square table); entry
+    ``i`` equals ``haversine_km(lat, lon)[s, b]`` for the points ``s`` and ``b``
+    of pair ``i``.
+
+    Parameters
+    ----------
+    lat1, lon1, lat2, lon2
+        Coordinates in decimal degrees, shape ``(m,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(m,)``, km.
+    """
+    p1 = np.radians(np.asarray(lat1, dtype=float))
+    p2 = np.radians(np.asarray(lat2, dtype=float))
+    dphi = p1 - p2
+    dlam = np.radians(np.asarray(lon1, dtype=float)) - np.radians(np.asarray(lon2, dtype=float))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlam / 2) ** 2
     return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 

@@ -1,6 +1,7 @@
 """Land-quota allocation and trading (土地指标跨省域调剂). Formulation: docs/land.md."""
 
-from .example import delta_example, delta_example_frames, random_instance
+from .counties import county_instance, county_instance_frames
+from .example import delta_example, delta_example_frames, random_instance, random_instance_frames
 from .excel import write_template
 from .inputs import LandInputs, LandSettings
 from .pricing import (
@@ -25,8 +26,11 @@ __all__ = [
     "LandQuotaResult",
     "LandSettings",
     "StatutoryPrice",
+    "county_instance",
+    "county_instance_frames",
     "delta_example",
     "delta_example_frames",
     "random_instance",
+    "random_instance_frames",
     "write_template",
 ]

@@ -45,12 +45,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..datasets import PROVINCE_CODES, haversine_km, load_delta
+from ..datasets import PROVINCE_CODES, haversine_pairs_km, load_delta
 from .inputs import LandSettings
 from .pricing import DELTA_COEFFICIENTS, LEDGERS
 from .problem import LandQuotaProblem
 
-__all__ = ["delta_example", "delta_example_frames", "random_instance"]
+__all__ = ["delta_example", "delta_example_frames", "random_instance", "random_instance_frames"]
 
 ANHUI_CULTIVATED_MU = 8320.35e4  # Third National Land Survey, 万亩 -> mu (SOURCES.md, P_AH_LAND)
 _SH, _JS, _ZJ, _AH = (PROVINCE_CODES[p] for p in ("Shanghai", "Jiangsu", "Zhejiang", "Anhui"))
@@ -185,6 +185,16 @@ def delta_example(seed: int = 2024, **settings: Any) -> LandQuotaProblem:
     return LandQuotaProblem.from_frames(**f)
 
 
+def _others_index(q: np.ndarray, m: int, n_provinces: int) -> np.ndarray:
+    """Positions in ``0..n-1`` of the ``q``-th regions outside residue class ``m`` (mod ``n_provinces``).
+
+    Region ``i`` lies in province ``i % n_provinces``; the regions of other
+    provinces, in order, skip one position per block of ``n_provinces``.
+    """
+    block, off = np.divmod(q, n_provinces - 1)
+    return block * n_provinces + off + (off >= m)
+
+
 def random_instance(
     n_regions: int = 20,
     n_provinces: int = 4,
@@ -197,9 +207,36 @@ def random_instance(
 ) -> LandQuotaProblem:
     """A seeded random instance (for tests and benchmarks; entirely illustrative).
 
+    The tables are :func:`random_instance_frames`; see there for the rule.
+    """
+    f = random_instance_frames(n_regions, n_provinces, projects_per_region=projects_per_region,
+                               pairs_per_region=pairs_per_region, seed=seed, red_lines=red_lines, **settings)
+    return LandQuotaProblem.from_frames(**f)
+
+
+def random_instance_frames(
+    n_regions: int = 20,
+    n_provinces: int = 4,
+    *,
+    projects_per_region: int = 3,
+    pairs_per_region: int = 4,
+    seed: int = 0,
+    red_lines: bool = True,
+    **settings: Any,
+) -> dict[str, Any]:
+    """The input tables of :func:`random_instance` (keywords of :meth:`LandQuotaProblem.from_frames`).
+
     Regions are spread over ``n_provinces`` provinces at random coordinates; each
     has ``projects_per_region`` projects, two reclamation tiers and
-    ``pairs_per_region`` allowed cross-province sales partners.
+    ``pairs_per_region`` allowed cross-province sales partners (all four
+    ledgers per pair), drawn uniformly from the regions of the other provinces.
+
+    Pairs and distances are built sparsely: the partners of each region are
+    drawn by index (no list of the other regions) and only the distances of the
+    pairs are computed (a long ``from, to, km`` table), so memory and time grow
+    with ``n_regions x pairs_per_region``, not ``n_regions²`` (20,000 regions
+    would need a 3.2 GB square table). The instance is the same as the one the
+    square-table version drew for every seed and size.
     """
     rng = np.random.default_rng(seed)
     regs = [f"R{i:04d}" for i in range(n_regions)]
@@ -237,17 +274,26 @@ def random_instance(
     projects = pd.DataFrame(prow, columns=["project", "region", "land_mu", "farmland_mu", "paddy_mu", "grain_100kg", "value_10k_cny"]).set_index("project")
     allocations = pd.DataFrame(arow, columns=["region", "ledger", "amount"])
     reserves = pd.DataFrame(rrow, columns=["region", "tier", "potential_mu", "cost_10k_cny_per_mu", "construction_per_mu", "area_per_mu", "paddy_per_mu", "grain_100kg_per_mu"])
-    prs = []
-    for r in regs:
-        others = [s for s in regs if prov_of[s] != prov_of[r]]
-        if not others:
+    sellers: list[np.ndarray] = []
+    buyers: list[np.ndarray] = []
+    costs: list[float] = []
+    for i in range(n_regions):
+        m = i % n_provinces
+        n_others = n_regions - ((n_regions - 1 - m) // n_provinces + 1)
+        if n_others <= 0:
             continue
-        for b in rng.choice(others, size=min(pairs_per_region, len(others)), replace=False):
-            prs.append((r, str(b), None, round(float(rng.uniform(0.1, 1.0)), 2)))
-    pairs = pd.DataFrame(prs, columns=["seller", "buyer", "ledger", "cost_10k_cny_per_unit"]).drop_duplicates(["seller", "buyer"])
-    dist = pd.DataFrame(haversine_km(lat, lon), index=regs, columns=regs)
+        k = min(pairs_per_region, n_others)
+        j = _others_index(rng.choice(n_others, size=k, replace=False), m, n_provinces)
+        sellers.append(np.full(k, i))
+        buyers.append(j)
+        costs.extend(round(float(rng.uniform(0.1, 1.0)), 2) for _ in range(k))
+    s_idx = np.concatenate(sellers) if sellers else np.zeros(0, dtype=int)
+    b_idx = np.concatenate(buyers) if buyers else np.zeros(0, dtype=int)
+    names = np.array(regs, dtype=object)
+    pairs = pd.DataFrame({"seller": names[s_idx], "buyer": names[b_idx], "ledger": None,
+                          "cost_10k_cny_per_unit": np.array(costs, dtype=float)})
+    dist = pd.DataFrame({"from": pairs["seller"], "to": pairs["buyer"],
+                         "km": haversine_pairs_km(lat[s_idx], lon[s_idx], lat[b_idx], lon[b_idx])})
     st = LandSettings(**{"intra_cost_10k_cny_per_unit": 0.1, "transport_cost_10k_cny_per_unit_km": 0.001, **settings})
-    return LandQuotaProblem.from_frames(
-        regions, projects, provinces=provinces, allocations=allocations, reserves=reserves, pairs=pairs,
-        distances_km=dist, settings=st,
-    )
+    return {"regions": regions, "projects": projects, "provinces": provinces, "allocations": allocations,
+            "reserves": reserves, "pairs": pairs, "distances_km": dist, "settings": st}

@@ -8,10 +8,11 @@ meaning: the Excel template and the docs are generated from it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,6 +27,9 @@ from ..schema import (
     OptShare,
     Plausible,
     RowModel,
+    _code,
+    check_columns,
+    check_unknown_columns,
     read_distances,
     validate_table,
 )
@@ -254,11 +258,16 @@ TABLES: dict[str, TableSpec] = {
     "distances_km": TableSpec(
         DistanceRow, matrix=True,
         description="distances between regions, km: one row per pair (origin, destination, distance_km; a pair "
-        "given one way counts both ways), or a square matrix (row = from, column = to)",
+        "given one way counts both ways), a long table from, to, km (one row per pair; for many regions), or a "
+        "square matrix (row = from, column = to)",
         notes=(("Distances are only read when transport_cost_10k_cny_per_unit_km > 0, for the listed pairs; in km, "
                 "not metres.", "仅当 transport_cost_10k_cny_per_unit_km > 0 时读取交易对的距离；单位为公里而非米。"),)),
 }
 REQUIRED_TABLES = tuple(k for k, v in TABLES.items() if v.required)
+
+
+#: A bilateral arc (seller, buyer, ledger).
+Arc = tuple[str, str, str]
 
 
 def _ledger_ok(ledger: str | None, table: str, row: Any) -> None:
@@ -275,7 +284,7 @@ class LandInputs:
     allocations: dict[tuple[str, str, int], float]
     projects: dict[str, ProjectRow]
     reserves: dict[tuple[str, str], ReserveRow]
-    pairs: dict[tuple[str, str, str], PairRow]
+    pairs: Mapping[tuple[str, str, str], PairRow]
     export_caps: dict[tuple[str, str], float]
     distances_km: dict[tuple[str, str], float]
     settings: LandSettings
@@ -393,32 +402,9 @@ def build_inputs(
                 raise InputError("duplicate (region, tier)", table="reserves", row=rowlab, field="tier", value=t.tier)
             res[(t.region, t.tier)] = t
 
-    prs: dict[tuple[str, str, str], PairRow] = {}
-    seen_arcs: set[tuple[str, str, str]] = set()  # allowed or not: a second row for an arc is a duplicate
+    prs = PairTable.empty()
     if pairs is not None and len(pairs):
-        for pr in validate_table(pairs, PairRow, "pairs", id_fields=("seller", "buyer", "ledger")):
-            rowlab = f"{pr.seller}->{pr.buyer}" + (f"/{pr.ledger}" if pr.ledger else "")
-            for fld in ("seller", "buyer"):
-                code = getattr(pr, fld)
-                if code not in regs:
-                    raise InputError(f"unknown region {code!r}", table="pairs", row=rowlab, field=fld, value=code)
-            if pr.seller == pr.buyer:
-                raise InputError("a region cannot trade with itself", table="pairs", row=rowlab, field="buyer", value=pr.buyer)
-            _ledger_ok(pr.ledger, "pairs", rowlab)
-            if not pr.allowed and pr.min_amount > 0:
-                raise InputError(
-                    f"pair is not allowed but has a forced minimum flow of {pr.min_amount}",
-                    table="pairs", row=rowlab, field="min_amount", value=pr.min_amount,
-                )
-            if pr.max_amount is not None and pr.min_amount > pr.max_amount:
-                raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
-            for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
-                arc = (pr.seller, pr.buyer, led)
-                if arc in seen_arcs:
-                    raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
-                seen_arcs.add(arc)
-                if pr.allowed:
-                    prs[arc] = pr
+        prs = _pairs_fast(pairs, regs) or PairTable.from_rows(_pairs_checked(pairs, regs))
 
     caps: dict[tuple[str, str], float] = {}
     if export_caps is not None and len(export_caps):
@@ -433,12 +419,15 @@ def build_inputs(
 
     dist: dict[tuple[str, str], float] = {}
     if distances_km is not None:
-        needed = {(s, b) for (s, b, _l) in prs}
-        dm = read_distances(distances_km, "distances_km")
-        for s, b in sorted(needed):
-            if s not in dm.index or b not in dm.columns or not math.isfinite(float(dm.at[s, b])):
-                raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=s, field=b)
-            dist[(s, b)] = float(dm.at[s, b])
+        needed = prs.seller_buyer_pairs()
+        if _is_long_distances(distances_km):  # from, to, km: the vectorised path for large instances
+            dist = _long_distances(distances_km, regs, needed)
+        else:
+            dm = read_distances(distances_km, "distances_km")
+            for s, b in sorted(needed):
+                if s not in dm.index or b not in dm.columns or not math.isfinite(float(dm.at[s, b])):
+                    raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=s, field=b)
+                dist[(s, b)] = float(dm.at[s, b])
     notes: list[str] = []
     if not projs:
         notes.append("the projects table has no rows: no region needs quota, so nothing is bought or sold; the "
@@ -446,6 +435,325 @@ def build_inputs(
     inp = LandInputs(regs, provs, allocs, projs, res, prs, caps, dist, st, tuple(periods), tuple(notes))
     check_settings(inp)
     return inp
+
+
+def _pairs_checked(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> dict[Arc, PairRow]:
+    """Validate the pairs table row by row (pydantic): the allowed arcs and their rows.
+
+    Raises
+    ------
+    InputError
+        At the first bad row, naming table ``pairs``, the row ``seller->buyer[/ledger]`` and the field.
+    """
+    prs: dict[Arc, PairRow] = {}
+    seen_arcs: set[Arc] = set()  # allowed or not: a second row for an arc is a duplicate
+    for pr in validate_table(pairs, PairRow, "pairs", id_fields=("seller", "buyer", "ledger")):
+        rowlab = f"{pr.seller}->{pr.buyer}" + (f"/{pr.ledger}" if pr.ledger else "")
+        for fld in ("seller", "buyer"):
+            code = getattr(pr, fld)
+            if code not in regs:
+                raise InputError(f"unknown region {code!r}", table="pairs", row=rowlab, field=fld, value=code)
+        if pr.seller == pr.buyer:
+            raise InputError("a region cannot trade with itself", table="pairs", row=rowlab, field="buyer", value=pr.buyer)
+        _ledger_ok(pr.ledger, "pairs", rowlab)
+        if not pr.allowed and pr.min_amount > 0:
+            raise InputError(
+                f"pair is not allowed but has a forced minimum flow of {pr.min_amount}",
+                table="pairs", row=rowlab, field="min_amount", value=pr.min_amount,
+            )
+        if pr.max_amount is not None and pr.min_amount > pr.max_amount:
+            raise InputError(f"min_amount {pr.min_amount} exceeds max_amount {pr.max_amount}", table="pairs", row=rowlab, field="min_amount", value=pr.min_amount)
+        for led in ([pr.ledger] if pr.ledger else list(LEDGERS)):
+            arc = (pr.seller, pr.buyer, led)
+            if arc in seen_arcs:
+                raise InputError("duplicate pair", table="pairs", row=rowlab, field="ledger", value=led)
+            seen_arcs.add(arc)
+            if pr.allowed:
+                prs[arc] = pr
+    return prs
+
+
+def _codes_fast(col: pd.Series) -> np.ndarray | None:
+    """The column's codes as :data:`~regionopt.schema.Code` makes them (object array), or None.
+
+    None when the vectorised path does not apply (an empty cell, a value that
+    is neither a string nor an integer, a blank code): the row-by-row path then
+    reports it.
+    """
+    dt = col.dtype
+    if pd.api.types.is_integer_dtype(dt) and not pd.api.types.is_bool_dtype(dt):
+        return np.array([str(v) for v in col.tolist()], dtype=object)
+    is_object = pd.api.types.is_object_dtype(dt)
+    if is_object or pd.api.types.is_string_dtype(dt):
+        if col.isna().any() or (is_object and pd.api.types.infer_dtype(col, skipna=False) != "string"):
+            return None
+        out = col.str.strip()
+        if (out == "").any():
+            return None
+        return out.to_numpy(dtype=object)
+    return None
+
+
+def _floats_fast(df: pd.DataFrame, name: str, default: float | None) -> np.ndarray | None:
+    """A numeric column as floats (NaN = not given / the default), or None if the fast path does not apply."""
+    if name not in df.columns:
+        return np.full(len(df), np.nan if default is None else default)
+    col = df[name]
+    if pd.api.types.is_bool_dtype(col.dtype) or not (
+            pd.api.types.is_float_dtype(col.dtype) or pd.api.types.is_integer_dtype(col.dtype)):
+        return None
+    v = col.to_numpy(dtype=float, na_value=np.nan)
+    given = ~np.isnan(v)
+    if not (np.isfinite(v[given]).all() and (v[given] >= 0).all()):
+        return None
+    if default is not None:
+        v = np.where(given, v, default)
+    return v
+
+
+def _ledgers_fast(df: pd.DataFrame) -> np.ndarray | None:
+    """The ledger column as positions in :data:`LEDGERS` (-1: empty = all four), or None (row-by-row path)."""
+    n = len(df)
+    if "ledger" not in df.columns:
+        return np.full(n, -1, dtype=np.int64)
+    col = df["ledger"]
+    na = col.isna().to_numpy()
+    out = np.full(n, -1, dtype=np.int64)
+    if na.all():
+        return out
+    given = col[~na]
+    is_object = pd.api.types.is_object_dtype(given.dtype)
+    if is_object and pd.api.types.infer_dtype(given, skipna=False) != "string":
+        return None
+    if not (is_object or pd.api.types.is_string_dtype(given.dtype)):
+        return None
+    pos = pd.Index(list(LEDGERS)).get_indexer(given.str.strip())
+    if (pos < 0).any():
+        return None
+    out[~na] = pos
+    return out
+
+
+def _pairs_fast(pairs: pd.DataFrame, regs: Mapping[str, RegionRow]) -> PairTable | None:
+    """The pairs table checked column by column (vectorised), or None to take the row-by-row path.
+
+    Applies to clean tables only -- codes given as strings or integers,
+    numbers as numeric columns, every value valid and no cross-table problem;
+    anything else (a bad value, an unknown region, a duplicate...) returns None
+    and :func:`_pairs_checked` raises the same :class:`InputError` it always
+    did. The result is the arcs and rows the row-by-row path builds, in the
+    same order.
+    """
+    check_columns(pairs, "pairs", ["seller", "buyer"])
+    check_unknown_columns(pairs, PairRow, "pairs")  # a misspelt optional column must not be dropped
+    seller, buyer = _codes_fast(pairs["seller"]), _codes_fast(pairs["buyer"])
+    led = _ledgers_fast(pairs)
+    if seller is None or buyer is None or led is None:
+        return None
+    n = len(pairs)
+    price = _floats_fast(pairs, "price_10k_cny_per_unit", None)
+    cost = _floats_fast(pairs, "cost_10k_cny_per_unit", 0.0)
+    mx = _floats_fast(pairs, "max_amount", None)
+    mn = _floats_fast(pairs, "min_amount", 0.0)
+    if price is None or cost is None or mx is None or mn is None:
+        return None
+    limit = PER_MU_10K_CNY.warn_above
+    if limit is not None and (np.nanmax(np.r_[price, cost, 0.0]) > limit):
+        return None  # an implausible price or cost: the row path warns or refuses, naming the row
+    if "allowed" in pairs.columns:
+        if not pd.api.types.is_bool_dtype(pairs["allowed"].dtype):
+            return None
+        allowed = pairs["allowed"].to_numpy(dtype=bool)
+    else:
+        allowed = np.ones(n, dtype=bool)
+    codes = pd.Index(list(regs))
+    s_pos, b_pos = codes.get_indexer(seller), codes.get_indexer(buyer)
+    if (s_pos < 0).any() or (b_pos < 0).any() or (s_pos == b_pos).any():
+        return None
+    canon = np.array(list(regs), dtype=object)  # the regions table's own code objects: one string per region
+    seller, buyer = canon[s_pos], canon[b_pos]
+    if ((~allowed) & (mn > 0)).any() or (~np.isnan(mx) & (mn > mx)).any():
+        return None
+    # arcs: a row with a ledger is one arc, a row without one is four (in LEDGERS order)
+    per_row = np.where(led < 0, len(LEDGERS), 1)
+    row = np.repeat(np.arange(n), per_row)
+    first = np.cumsum(per_row) - per_row
+    arc_led = np.where(led[row] >= 0, led[row], np.arange(row.size) - first[row])
+    key = (s_pos[row].astype(np.int64) * len(codes) + b_pos[row]) * len(LEDGERS) + arc_led
+    key.sort()
+    if (key[1:] == key[:-1]).any():
+        return None  # a duplicate arc: the row-by-row path names it
+    keep = allowed[row]
+    kept_rows = np.flatnonzero(allowed)
+    new_row = np.full(n, -1, dtype=np.int64)
+    new_row[kept_rows] = np.arange(kept_rows.size)
+    row_led: list[str | None] = [LEDGERS[i] if i >= 0 else None for i in led[kept_rows].tolist()]
+    return PairTable(new_row[row[keep]], arc_led[keep], seller[kept_rows].tolist(), buyer[kept_rows].tolist(),
+                     row_led, price[kept_rows], cost[kept_rows], mx[kept_rows], mn[kept_rows])
+
+
+class PairTable(Mapping[tuple[str, str, str], PairRow]):
+    """The allowed bilateral arcs and the pair row of each, held column by column.
+
+    A mapping ``(seller, buyer, ledger) -> PairRow`` like a dict of the pairs
+    table's rows, in the order the table gives them (a row without a ledger is
+    four arcs, in :data:`LEDGERS` order), but stored as columns so that a
+    national instance (a million arcs from a quarter of a million rows) costs
+    arrays, not a million objects: per arc its row (``row``) and ledger
+    (``ledger_index``, position in :data:`LEDGERS`); per row ``row_seller``,
+    ``row_buyer``, ``row_ledger`` (None: all four) and ``price``, ``cost``,
+    ``max_amount``, ``min_amount`` (NaN where not given). Rows are made on first
+    access; the arrays feed the model directly (:class:`~regionopt.land.index.LandIndex`).
+    """
+
+    def __init__(self, row: np.ndarray, ledger_index: np.ndarray, row_seller: list[str], row_buyer: list[str],
+                 row_ledger: list[str | None], price: np.ndarray, cost: np.ndarray, max_amount: np.ndarray,
+                 min_amount: np.ndarray, rows: list[PairRow | None] | None = None) -> None:
+        self.row = np.asarray(row, dtype=np.int64)
+        self.ledger_index = np.asarray(ledger_index, dtype=np.int64)
+        self.row_seller, self.row_buyer, self.row_ledger = row_seller, row_buyer, row_ledger
+        self.price, self.cost, self.max_amount, self.min_amount = price, cost, max_amount, min_amount
+        self._rows: list[PairRow | None] = rows if rows is not None else [None] * len(row_seller)
+        self._pos: dict[Arc, int] | None = None
+
+    @classmethod
+    def empty(cls) -> PairTable:
+        z = np.zeros(0)
+        e = np.zeros(0, dtype=np.int64)
+        return cls(e, e, [], [], [], z, z, z, z)
+
+    @classmethod
+    def from_rows(cls, arcs: Mapping[Arc, PairRow]) -> PairTable:
+        """The table of a mapping arc -> row (the rows are kept, not copied)."""
+        if isinstance(arcs, PairTable):
+            return arcs
+        index: dict[tuple[int, str, str], int] = {}
+        rows: list[PairRow] = []
+        sb: list[tuple[str, str]] = []
+        row = np.empty(len(arcs), dtype=np.int64)
+        for i, (a, pr) in enumerate(arcs.items()):
+            j = index.get((id(pr), a[0], a[1]))  # one row per row object and (seller, buyer) of its arcs
+            if j is None:
+                j = index[(id(pr), a[0], a[1])] = len(rows)
+                rows.append(pr)
+                sb.append((a[0], a[1]))
+            row[i] = j
+
+        def col(name: str, none: float) -> np.ndarray:
+            return np.array([none if getattr(r, name) is None else getattr(r, name) for r in rows], dtype=float)
+
+        pos = {led: i for i, led in enumerate(LEDGERS)}
+        led = np.array([pos[a[2]] for a in arcs], dtype=np.int64)
+        return cls(row, led, [s for s, _b in sb], [b for _s, b in sb], [r.ledger for r in rows],
+                   col("price_10k_cny_per_unit", np.nan), col("cost_10k_cny_per_unit", 0.0),
+                   col("max_amount", np.nan), col("min_amount", 0.0), list(rows))
+
+    def arc(self, i: int) -> Arc:
+        """Arc ``i`` as (seller, buyer, ledger)."""
+        j = int(self.row[i])
+        return (self.row_seller[j], self.row_buyer[j], LEDGERS[int(self.ledger_index[i])])
+
+    # ---- mapping
+    def __len__(self) -> int:
+        return len(self.row)
+
+    def __iter__(self) -> Iterator[Arc]:
+        s, b, L = self.row_seller, self.row_buyer, LEDGERS
+        return ((s[j], b[j], L[li]) for j, li in zip(self.row.tolist(), self.ledger_index.tolist(), strict=True))
+
+    def _position(self) -> dict[Arc, int]:
+        if self._pos is None:
+            self._pos = {a: i for i, a in enumerate(self)}
+        return self._pos
+
+    def __contains__(self, arc: object) -> bool:
+        return arc in self._position()
+
+    def __getitem__(self, arc: Arc) -> PairRow:
+        return self.row_of(int(self.row[self._position()[arc]]))
+
+    def row_of(self, j: int) -> PairRow:
+        """The pair row ``j`` (made on first access)."""
+        pr = self._rows[j]
+        if pr is None:
+            def opt(v: float) -> float | None:
+                return None if math.isnan(v) else float(v)
+
+            pr = self._rows[j] = PairRow.model_construct(
+                seller=self.row_seller[j], buyer=self.row_buyer[j], ledger=self.row_ledger[j],
+                price_10k_cny_per_unit=opt(self.price[j]), cost_10k_cny_per_unit=float(self.cost[j]),
+                max_amount=opt(self.max_amount[j]), min_amount=float(self.min_amount[j]), allowed=True)
+        return pr
+
+    def seller_buyer_pairs(self) -> set[tuple[str, str]]:
+        """The (seller, buyer) pairs with at least one allowed arc."""
+        return set(zip(self.row_seller, self.row_buyer, strict=True))
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_pos"] = None
+        return state
+
+    def __repr__(self) -> str:
+        return f"PairTable({len(self)} arcs from {len(self.row_seller)} rows)"
+
+
+_LONG_DISTANCE_COLUMNS = ("from", "to", "km")
+
+
+def _is_long_distances(df: pd.DataFrame) -> bool:
+    """A long ``from, to, km`` distance table (one row per pair) rather than a square one."""
+    return all(c in df.columns for c in _LONG_DISTANCE_COLUMNS)
+
+
+def _long_distances(df: pd.DataFrame, regs: Mapping[str, RegionRow],
+                    needed: set[tuple[str, str]]) -> dict[tuple[str, str], float]:
+    """Check a long ``from, to, km`` table and return the distances of the ``needed`` pairs, km.
+
+    Every row is checked (known regions, finite km >= 0, no pair twice), in a
+    few vectorised passes, so a table of a million pairs costs about a second.
+
+    Raises
+    ------
+    InputError
+        Naming table ``distances_km``, the row ``from->to`` and the field.
+    """
+    fast_from, fast_to = _codes_fast(df["from"]), _codes_fast(df["to"])
+    frm = fast_from.tolist() if fast_from is not None else [_code(v) for v in df["from"]]
+    to = fast_to.tolist() if fast_to is not None else [_code(v) for v in df["to"]]
+    raw = df["km"]
+    km = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    known = pd.Index(list(regs))
+    canon = np.array(list(regs), dtype=object)
+    pos = {}
+    for fld, codes in (("from", frm), ("to", to)):
+        pos[fld] = known.get_indexer(codes) if codes else np.zeros(0, dtype=np.int64)
+        unknown = np.flatnonzero(pos[fld] < 0)
+        if unknown.size:
+            i = int(unknown[0])
+            raise InputError(f"unknown region {codes[i]!r}", table="distances_km", row=f"{frm[i]}->{to[i]}",
+                             field=fld, value=codes[i])
+    frm, to = canon[pos["from"]].tolist(), canon[pos["to"]].tolist()  # one string object per region
+    bad = np.flatnonzero(~np.isfinite(km) | (km < 0))
+    if bad.size:
+        i = int(bad[0])
+        raise InputError(f"distance must be a finite number >= 0 (got {raw.iloc[i]!r})", table="distances_km",
+                         row=f"{frm[i]}->{to[i]}", field="km", value=raw.iloc[i])
+    table = dict(zip(zip(frm, to, strict=True), km.tolist(), strict=True))
+    if len(table) < len(frm):
+        seen: set[tuple[str, str]] = set()
+        for i, key in enumerate(zip(frm, to, strict=True)):
+            if key in seen:
+                raise InputError("duplicate pair", table="distances_km", row=f"{frm[i]}->{to[i]}", field="to",
+                                 value=to[i])
+            seen.add(key)
+    missing = needed.difference(table.keys())
+    if missing:
+        s, b = min(missing)
+        raise InputError(f"no distance for pair {s}->{b}", table="distances_km", row=f"{s}->{b}", field="km")
+    if len(needed) == len(table):  # the table gives exactly the pairs
+        return table
+    return {k: table[k] for k in needed}
 
 
 def make_settings(settings: LandSettings | Mapping[str, Any] | None) -> LandSettings:
@@ -475,20 +783,29 @@ def check_settings(inp: LandInputs) -> None:
     """
     st = inp.settings
     regs, provs, prs = inp.regions, inp.provinces, inp.pairs
+    table = prs if isinstance(prs, PairTable) else None
     if not st.bilateral:
-        for (s, b, _led), pr in sorted(prs.items()):
-            if pr.min_amount > 0:
-                raise InputError(
-                    "a forced minimum flow needs the bilateral channel open",
-                    table="pairs", row=f"{s}->{b}" + (f"/{pr.ledger}" if pr.ledger else ""), field="min_amount", value=pr.min_amount,
-                )
+        if table is not None:  # only the forced arcs, sorted: the first is the one to name
+            forced = np.flatnonzero(table.min_amount[table.row] > 0).tolist()
+            arcs = sorted(table.arc(i) for i in forced)
+        else:
+            arcs = sorted(a for a, pr in prs.items() if pr.min_amount > 0)
+        if arcs:
+            s, b, _led = arcs[0]
+            pr = prs[arcs[0]]
+            raise InputError(
+                "a forced minimum flow needs the bilateral channel open",
+                table="pairs", row=f"{s}->{b}" + (f"/{pr.ledger}" if pr.ledger else ""), field="min_amount", value=pr.min_amount,
+            )
     if st.transport_cost_10k_cny_per_unit_km > 0:
-        for s, b, _led in sorted(prs):
-            if (s, b) not in inp.distances_km:
-                raise InputError(
-                    f"transport cost per km is set but the distances_km table gives no distance for pair {s}->{b}",
-                    table="settings", field="transport_cost_10k_cny_per_unit_km", value=st.transport_cost_10k_cny_per_unit_km,
-                )
+        pairs_sb = table.seller_buyer_pairs() if table is not None else {(a[0], a[1]) for a in prs}
+        no_km = sorted(pairs_sb.difference(inp.distances_km.keys()))
+        if no_km:
+            s, b = no_km[0]
+            raise InputError(
+                f"transport cost per km is set but the distances_km table gives no distance for pair {s}->{b}",
+                table="settings", field="transport_cost_10k_cny_per_unit_km", value=st.transport_cost_10k_cny_per_unit_km,
+            )
     if st.per_capita_spread_cap is not None or st.gini_cap is not None or st.spread_penalty_10k_cny > 0:
         for r in regs.values():
             if not r.population_10k:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 import pyomo.environ as pyo
 from pyomo.common.modeling import unique_component_name
 
 from ..contract import Problem, make_settings
+from ..errors import InputError
 from ..io.excel import TableSpec
 from ..solve import (
     Solution,
@@ -19,15 +23,21 @@ from ..solve import (
     SolveOptions,
     SolveReport,
     Status,
+    diagnose_infeasibility,
     extract_solution,
     solve_checked,
     solve_model,
 )
+from ..solve.core import HIGHS_NAMES
+from ..solve.highs import CompiledModel, LiveModel, compile_model
+from ..solve.pipeline import solve_live
 from .index import LandIndex
 from .inputs import TABLES, LandInputs, LandSettings, build_inputs, check_settings
+from .matrix import assemble
 from .model import build
 from .readback import LandTables, read_tables, red_line_share
 from .results import LandQuotaResult
+from .roundtrips import drop_round_trips
 
 __all__ = ["LandQuotaProblem"]
 
@@ -67,7 +77,7 @@ class LandQuotaProblem(Problem):
     block_name = "land"
     #: The model's input tables (Excel template, docs).
     tables: ClassVar[dict[str, TableSpec]] = TABLES
-    _solve_keywords = ("autarky",)
+    _solve_keywords = ("autarky", "route")
 
     def __init__(self, inputs: LandInputs) -> None:
         self.inputs = inputs
@@ -166,6 +176,18 @@ class LandQuotaProblem(Problem):
         """Add the land model's sets, variables and constraint families to ``block``; return welfare (万元)."""
         return build(block, self.inputs, self.index)
 
+    def compile(self) -> CompiledModel:
+        """The land LP as arrays, assembled straight from the validated tables (the matrix route).
+
+        The same model as ``compile_model(self.to_pyomo())`` -- same columns and
+        rows in the same order, keyed by (component name, index), same
+        coefficients and bounds -- built with numpy, without Pyomo
+        (:func:`regionopt.land.matrix.assemble`). Feed it to
+        :class:`~regionopt.solve.highs.LiveModel`; read a solution back with
+        :func:`regionopt.land.readback.read_tables`.
+        """
+        return assemble(self.inputs, self.index)
+
     # ------------------------------------------------------------------ solve
     def solve(self, options: SolveOptions | Mapping[str, Any] | None = None, **overrides: Any) -> LandQuotaResult:
         """Solve the plan (and, by default, the autarky benchmark).
@@ -180,9 +202,14 @@ class LandQuotaProblem(Problem):
             ``time_limit`` (s; on hitting it the incumbent is returned with
             status ``FEASIBLE`` and its gap, or, with none yet, a result with
             status ``TIME_LIMIT_NO_SOLUTION``, empty tables and a note),
-            ``mip_gap`` (binary projects), ``threads``, ``tee``, and
+            ``mip_gap`` (binary projects), ``threads``, ``tee``,
             ``autarky`` (default True: also solve the no-trade problem, for gains
-            from trade).
+            from trade; with HiGHS on the same live model, trade columns fixed at
+            0 and warm-started), and ``route``: ``"matrix"`` (the LP assembled
+            from the tables as arrays, :meth:`compile`), ``"pyomo"`` (built with
+            :meth:`to_pyomo` and compiled; the only route for solvers other than
+            HiGHS) or ``"auto"`` (default: matrix with HiGHS, else pyomo). Both
+            routes hand HiGHS the identical LP.
 
         Raises
         ------
@@ -191,31 +218,107 @@ class LandQuotaProblem(Problem):
             for binary projects).
         RegionoptError
             If the solver failed or reports the plan unbounded.
+        InputError
+            For an unknown route, or the matrix route with a solver other than HiGHS.
         """
         return super().solve(options, **overrides)
 
-    def _solve(self, options: SolveOptions, autarky: bool = True) -> LandQuotaResult:  # type: ignore[override]
+    def _route(self, route: str, options: SolveOptions) -> str:
+        highs = options.solver in HIGHS_NAMES
+        if route not in ROUTES:
+            raise InputError(f"unknown route {route!r}; expected one of {list(ROUTES)}", table="solve options",
+                             field="route", value=route)
+        if route == "auto":
+            return "matrix" if highs else "pyomo"
+        if route == "matrix" and not highs:
+            raise InputError(f"the matrix route is solved by HiGHS; use route='pyomo' for solver {options.solver!r}",
+                             table="solve options", field="route", value=route)
+        return route
+
+    def _diagnose(self, model: pyo.Block | None, options: SolveOptions) -> tuple[str, list[Any]]:
+        """Why the plan is infeasible: the diagnosis of the Pyomo model (built here if the route had none)."""
+        m = model if model is not None else self.to_pyomo()
+        diag = dataclasses.replace(options, solver="highs", options={}, tee=False)
+        return diagnose_infeasibility(m, self.inputs.label, options=diag, bendable_bound=_user_bound)
+
+    def _solve(self, options: SolveOptions, autarky: bool = True,  # type: ignore[override]
+               route: str = "auto") -> LandQuotaResult:
+        if self._route(route, options) == "pyomo" and options.solver not in HIGHS_NAMES:
+            return self._solve_pyomo(options, autarky)
+        clock = _Clock()
+        with clock("build"):
+            model = self.to_pyomo() if self._route(route, options) == "pyomo" else None
+            cm = compile_model(model) if model is not None else self.compile()
+        with clock("load"):
+            live = LiveModel(cm, log=options.tee)
+        with clock("solve"):
+            solved = solve_live(live, options, what=self.what, diagnose=lambda: self._diagnose(model, options),
+                                prices=True)
+        if solved.solution is None:
+            return _no_solution_result(self, solved.report)
+        rep, notes = solved.report, list(solved.notes)
+        with clock("round_trips"):
+            sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
+            if needs_lp and rep.duals is not None:
+                sol = _least_platform_purchases(live, self.index, sol) or sol
+        with clock("read_back"):
+            tables = read_tables(self.inputs, self.index, sol)
+        aut_rep: SolveReport | None = None
+        aut_tables: LandTables | None = None
+        if autarky:
+            with clock("autarky"):
+                live.restore_integers()
+                live.set_col_bounds(cm.positions(*_TRADE), 0.0, 0.0)
+                live.clear_basis()  # presolve drops the fixed trade columns: faster than a warm start (docs/land.md)
+                aut_rep = solve_model(live, options)
+                if aut_rep.status.has_solution:
+                    aut = self.autarky()
+                    aut_tables = read_tables(aut.inputs, aut.index, live.solution())
+        with clock("read_back"):
+            res = self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+        res.timings = clock.phases
+        return res
+
+    def _solve_pyomo(self, options: SolveOptions, autarky: bool) -> LandQuotaResult:
+        """The Pyomo route with any solver: the model built once; autarky fixes its trade variables at 0."""
         m = self.to_pyomo()
         solved = solve_checked(m, options, what=self.what, label=self.inputs.label, prices=True,
                                bendable_bound=_user_bound)
         if solved.solution is None:
             return _no_solution_result(self, solved.report)
-        rep, sol, notes = solved.report, solved.solution, list(solved.notes)
-        rep, sol = _drop_idle_platform_loops(solved, self.index, options)
+        rep, notes = solved.report, list(solved.notes)
+        sol, needs_lp = drop_round_trips(self.inputs, self.index, solved.solution)
+        if needs_lp:
+            rep, sol = _drop_idle_platform_loops(solved, self.index, options)
         tables = read_tables(self.inputs, self.index, sol)
+        aut_rep: SolveReport | None = None
+        aut_tables: LandTables | None = None
+        if autarky:
+            fixed = [v for name in _TRADE if m.component(name) is not None
+                     for v in m.component(name).values() if not v.fixed]
+            for v in fixed:
+                v.fix(0)
+            try:
+                aut_rep = solve_model(m, options)
+                if aut_rep.status.has_solution:
+                    aut = self.autarky()
+                    aut_tables = read_tables(aut.inputs, aut.index, extract_solution(m))
+            finally:
+                for v in fixed:
+                    v.unfix()
+        return self._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
+
+    def _result(self, rep: SolveReport, sol: Solution, notes: list[str], tables: LandTables, autarky: bool,
+                aut_rep: SolveReport | None, at: LandTables | None) -> LandQuotaResult:
+        """The result of a solved plan, with the autarky benchmark's welfare, gains and red-line shares."""
         penalty = 0.0
         if self.settings.spread_penalty_10k_cny > 0:
             penalty = self.settings.spread_penalty_10k_cny * (sol.value("pc_max") - sol.value("pc_min"))
             notes.append(f"objective includes an equity penalty of {penalty:,.2f} 万元 (welfare excludes it)")
         regions = tables.regions
         aut_w = math.nan
-        aut_rep: SolveReport | None = None
-        if autarky:
-            aut = self.autarky()
-            ma = aut.to_pyomo()
-            aut_rep = solve_model(ma, options)
-            if aut_rep.status.has_solution:
-                at = read_tables(aut.inputs, aut.index, extract_solution(ma))
+        if autarky and aut_rep is not None:
+            if at is not None:
                 aut_w = float(at.regions["welfare_10k_cny"].sum())
                 regions["autarky_welfare_10k_cny"] = at.regions["welfare_10k_cny"]
                 if rep.duals is not None:
@@ -248,6 +351,42 @@ class LandQuotaProblem(Problem):
             farmland=tables.farmland, welfare=rep.objective + penalty, autarky_welfare=aut_w, regions=regions,
             gains=gains, banked=tables.banked, autarky_report=aut_rep,
         )
+
+
+class _Clock:
+    """Wall-clock seconds per phase of a solve (:attr:`LandQuotaResult.timings`)."""
+
+    def __init__(self) -> None:
+        self.phases: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - t0
+
+
+#: Routes of :meth:`LandQuotaProblem.solve`.
+ROUTES = ("auto", "matrix", "pyomo")
+#: Variables of the trading channels (fixed at 0 for the autarky benchmark).
+_TRADE = ("x", "pool_out", "pool_in", "plat_sell", "plat_buy")
+
+
+def _least_platform_purchases(live: LiveModel, ix: LandIndex, sol: Solution) -> Solution | None:
+    """Among the optimal plans, one with the least platform purchases (a warm re-solve on the live model).
+
+    :meth:`~regionopt.solve.highs.LiveModel.optimize_on_optimal_face` with
+    the objective ``sum of platform purchases``: no dense objective row, the
+    model restored afterwards. Only run when
+    :func:`~regionopt.land.roundtrips.drop_round_trips` finds a round trip it
+    cannot remove in closed form. ``None`` if the re-solve does not reach
+    optimality.
+    """
+    cost = np.zeros(len(live.cm.col_keys))
+    cost[live.cm.positions("plat_buy")] = 1.0
+    return live.optimize_on_optimal_face(cost, minimize=True, duals=sol.duals)
 
 
 def _user_bound(v: Any) -> bool:
@@ -300,9 +439,14 @@ def _drop_idle_platform_loops(solved: Solved, ix: LandIndex, opts: SolveOptions)
     plans, this re-solve picks one with the least platform purchases (welfare
     held at its optimum). The duals of the first solve stay valid: in an LP any
     optimal primal and any optimal dual solution are complementary.
+
+    The Pyomo route's fallback (solvers other than HiGHS), run only when
+    :func:`~regionopt.land.roundtrips.drop_round_trips` finds a round trip it
+    cannot remove in closed form; HiGHS routes re-solve warm on the live model
+    (:func:`_least_platform_purchases`).
     """
     rep, sol, m = solved.report, solved.solution, solved.model
-    assert sol is not None
+    assert sol is not None and not isinstance(m, LiveModel)
     if not ix.buy_keys or rep.duals is None:
         return rep, sol
     buy = sol.var("plat_buy")

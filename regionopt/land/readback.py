@@ -12,6 +12,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..solve import Solution
@@ -104,12 +105,26 @@ def read_prices(inp: LandInputs, ix: LandIndex, sol: Solution) -> tuple[pd.DataF
     return prices, lam
 
 
+def bilateral_flows(ix: LandIndex, sol: Solution) -> list[tuple[tuple[tuple[str, str, str], int], float, int]]:
+    """Bilateral flows above rounding: ((arc, period), amount, position of the arc in ``ix.arc_table``).
+
+    In arc order, then period (the order of ``ix.arcs``), read from the
+    solution's nonzero entries only.
+    """
+    x = [((k[:3], k[3]), v) for k, v in sol.nonzero("x", _EPS).items() if v > _EPS]  # type: ignore[index]
+    if not x:
+        return []
+    pos = ix.arc_table.positions([k[0] for k, _v in x])
+    order = np.lexsort((np.array([k[1] for k, _v in x]), pos))
+    return [(x[i][0], x[i][1], int(pos[i])) for i in order.tolist()]
+
+
 def read_flows(inp: LandInputs, ix: LandIndex, sol: Solution, lam: dict[tuple[str, str, int], float]) -> list[FlowRow]:
     """Every flow with its price: bilateral, within-province (one valid matching), platform."""
     st = inp.settings
     flows: list[FlowRow] = []
 
-    def clearing_price(a: tuple[str, str, str], t: int) -> float:
+    def clearing_price(a: tuple[str, str, str], t: int, cost: float) -> float:
         """The buyer's marginal value of one delivered unit net of its cost (never below 0).
 
         With red lines that follow trade, an area unit from another province also
@@ -123,18 +138,14 @@ def read_flows(inp: LandInputs, ix: LandIndex, sol: Solution, lam: dict[tuple[st
         value = lam.get((b, led, t), 0.0)
         if led == "area" and _crosses_province(ix, s, b, "bilateral"):
             value += _relief(inp, ix, sol, ix.province_of[b], t)
-        return max(0.0, value - ix.arc_cost[a])
+        return max(0.0, value - cost)
 
-    x = sol.var("x")
-    for a in ix.arcs:
-        for t in ix.periods:
-            amt = x.get((*a, t), 0.0)
-            if amt <= _EPS:
-                continue
-            s, b, led = a
-            contract = inp.pairs[a].price_10k_cny_per_unit
-            price = contract if contract is not None else clearing_price(a, t)
-            flows.append((s, b, led, "bilateral", t, amt, LEDGER_UNITS[led], price, price * amt))
+    table = ix.arc_table
+    for (a, t), amt, pos in bilateral_flows(ix, sol):
+        s, b, led = a
+        contract = float(table.price[pos])
+        price = contract if not math.isnan(contract) else clearing_price(a, t, float(table.cost[pos]))
+        flows.append((s, b, led, "bilateral", t, amt, LEDGER_UNITS[led], price, price * amt))
     if st.within_province:
         po, pi = sol.var("pool_out"), sol.var("pool_in")
         for p in ix.provinces:
@@ -287,12 +298,9 @@ def read_regions(inp: LandInputs, ix: LandIndex, sol: Solution, flows: list[Flow
     po = sol.var("pool_out")
     for r, led, t in ix.pool_keys:
         cost_paid[r] += st.intra_cost_10k_cny_per_unit * po.get((r, led, t), 0.0)
-    x = sol.var("x")
-    for a in ix.arcs:
-        for t in ix.periods:
-            amt = x.get((*a, t), 0.0)
-            if amt > _EPS:
-                cost_paid[a[1]] += ix.arc_cost[a] * amt
+    cost = ix.arc_table.cost
+    for (a, _t), amt, pos in bilateral_flows(ix, sol):
+        cost_paid[a[1]] += float(cost[pos]) * amt
 
     def own_value(r: str, other: str, led: str, ch: str, t: int) -> float:
         extra = _relief(inp, ix, sol, ix.province_of[r], t) if led == "area" and _crosses_province(ix, r, other, ch) else 0.0
@@ -305,8 +313,8 @@ def read_regions(inp: LandInputs, ix: LandIndex, sol: Solution, flows: list[Flow
         if s != PLATFORM:
             pay_in[s] += payment
             at_own_price[s] -= own_value(s, b, led, ch, t) * amt
-    value_r = projects.groupby("region")["realised_value_10k_cny"].sum() if len(projects) else pd.Series(dtype=float)
-    recl_r = reclamation.groupby("region")["cost_10k_cny"].sum() if len(reclamation) else pd.Series(dtype=float)
+    value_r = projects.groupby("region")["realised_value_10k_cny"].sum().to_dict() if len(projects) else {}
+    recl_r = reclamation.groupby("region")["cost_10k_cny"].sum().to_dict() if len(reclamation) else {}
     rows = []
     for r in ix.regions:
         v, c = float(value_r.get(r, 0.0)), float(recl_r.get(r, 0.0))

@@ -69,6 +69,12 @@ class LandQuotaResult(Result):
         The :class:`regionopt.SolveReport` of the trade plan.
     banked
         Quota carried from period t to t+1: ``region, ledger, period, banked``.
+    timings
+        Wall-clock seconds per phase of :meth:`~LandQuotaProblem.solve` on a
+        HiGHS route: ``build`` (assemble the LP), ``load`` (hand it to HiGHS),
+        ``solve`` (the trade plan, with the LP re-solve for a MIP's prices),
+        ``round_trips``, ``read_back`` (result tables) and ``autarky`` (the
+        benchmark on the same model, read back).
     notes
         Plain-language notes (e.g. prices taken from the LP with integers fixed).
     """
@@ -84,6 +90,7 @@ class LandQuotaResult(Result):
     gains: pd.DataFrame
     banked: pd.DataFrame = field(default_factory=pd.DataFrame)
     autarky_report: SolveReport | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     title: ClassVar[str] = "land-quota plan"
 

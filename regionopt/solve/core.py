@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pyomo.environ as pyo
 
-from ..errors import RegionoptError
+from ..errors import InputError, RegionoptError
 from . import highs, legacy
 from .types import Duals, Solution, SolveOptions, SolveReport, Status
 
@@ -38,13 +38,15 @@ def _gap(obj: float, bound: float) -> float:
     return abs(obj - bound) / max(abs(obj), 1e-9)
 
 
-def solve_model(model: pyo.Block, options: SolveOptions | None = None) -> SolveReport:
+def solve_model(model: pyo.Block | highs.LiveModel, options: SolveOptions | None = None) -> SolveReport:
     """Solve a Pyomo model with the chosen solver and load the solution into it.
 
     Parameters
     ----------
     model
-        A Pyomo model (or block) with one active objective.
+        A Pyomo model (or block) with one active objective, or a
+        :class:`~regionopt.solve.highs.LiveModel` (a compiled model held by
+        HiGHS: solved warm in place; read its plan with ``model.solution()``).
     options
         :class:`SolveOptions`; HiGHS defaults when ``None``.
 
@@ -67,6 +69,11 @@ def solve_model(model: pyo.Block, options: SolveOptions | None = None) -> SolveR
     for every solver here, so such a model is priced like an LP.
     """
     opts = options or SolveOptions()
+    if isinstance(model, highs.LiveModel):  # a compiled model held by HiGHS (a problem's matrix route)
+        if opts.solver not in HIGHS_NAMES:
+            raise InputError(f"a compiled model is solved by HiGHS, not {opts.solver!r}", table="solve options",
+                             field="solver", value=opts.solver)
+        return model.run(opts)
     if opts.solver in HIGHS_NAMES:
         return highs.solve(model, opts)
     mip = is_mip(model)

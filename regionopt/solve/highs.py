@@ -21,10 +21,10 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import highspy
@@ -300,7 +300,7 @@ class CompiledModel:
     feed :class:`LiveModel`, which solves it and reads the solution back by names.
     """
 
-    col_keys: list[Key]
+    col_keys: Sequence[Key]
     row_keys: list[Key]
     start: np.ndarray
     index: np.ndarray
@@ -325,6 +325,12 @@ class CompiledModel:
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
         return len(self.row_keys), len(self.col_keys)
+
+    def positions(self, *names: str) -> np.ndarray:
+        """Positions of the columns of the variable components ``names``, sorted."""
+        groups = _groups(self)
+        parts = [groups[n] for n in names if n in groups]
+        return np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
 
     def same_structure(self, other: CompiledModel) -> bool:
         """Same rows, columns, sparsity pattern, integrality and sense: only numbers differ."""
@@ -468,7 +474,7 @@ def _infeasible_not_unbounded(h: highspy.Highs, cm: CompiledModel) -> bool:
     return bool(infeasible)
 
 
-def _by_name(keys: list[Key], values: list[float]) -> dict[str, dict[Hashable, float]]:
+def _by_name(keys: Sequence[Key], values: list[float]) -> dict[str, dict[Hashable, float]]:
     out: dict[str, dict[Hashable, float]] = {}
     for (name, idx), v in zip(keys, values, strict=True):
         d = out.get(name)
@@ -476,6 +482,62 @@ def _by_name(keys: list[Key], values: list[float]) -> dict[str, dict[Hashable, f
             d = out[name] = {}
         d[idx] = v
     return out
+
+
+def _groups(cm: CompiledModel) -> dict[str, np.ndarray]:
+    """Column positions of each variable component (computed once per compiled model)."""
+    g = cm.__dict__.get("_groups")
+    if g is None:
+        pos: dict[str, list[int]] = {}
+        for i, (name, _idx) in enumerate(cm.col_keys):
+            lst = pos.get(name)
+            if lst is None:
+                lst = pos[name] = []
+            lst.append(i)
+        g = {k: np.asarray(v, dtype=np.int64) for k, v in pos.items()}
+        cm.__dict__["_groups"] = g
+    return g
+
+
+class _ColumnValues(Mapping[str, dict[Hashable, float]]):
+    """Variable values by component name, each component's dict made on first use."""
+
+    def __init__(self, cm: CompiledModel, x: np.ndarray, names: Collection[str] | None = None) -> None:
+        self._keys = cm.col_keys
+        self._x = x
+        groups = _groups(cm)
+        self._groups = groups if names is None else {k: v for k, v in groups.items() if k in names}
+        self._made: dict[str, dict[Hashable, float]] = {}
+
+    def __getitem__(self, name: str) -> dict[Hashable, float]:
+        d = self._made.get(name)
+        if d is None:
+            pos = self._groups[name]
+            d = self._made[name] = dict(zip(self._indices(pos), self._x[pos].tolist(), strict=True))
+        return d
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def nonzero(self, name: str, tol: float) -> dict[Hashable, float]:
+        pos = self._groups.get(name)
+        if pos is None:
+            return {}
+        sel = pos[np.abs(self._x[pos]) > tol]
+        return dict(zip(self._indices(sel), self._x[sel].tolist(), strict=True))
+
+    def _indices(self, pos: np.ndarray) -> list[Hashable]:
+        fast = getattr(self._keys, "indices", None)  # keys made on demand (the land matrix route)
+        if fast is not None:
+            return list(fast(pos))
+        keys = self._keys
+        return [keys[i][1] for i in pos.tolist()]
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain dict
+        return (dict, ({k: self[k] for k in self},))
 
 
 class LiveModel:
@@ -498,6 +560,7 @@ class LiveModel:
         # the public class (with its callback hook) only when a progress line is listening
         self.h = new_highs(log=log, callbacks=_PROGRESS.get() is not None)
         load_into_highs(self.h, cm)
+        self._saved_integers: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     def solve(self, opts: SolveOptions) -> tuple[SolveReport, Solution | None]:
         """Solve (warm after an update); the solution is ``None`` without a plan."""
@@ -510,6 +573,130 @@ class LiveModel:
     def col_values(self) -> np.ndarray:
         """Primal values of the last solve, in column order."""
         return np.asarray(self.h.getSolution().col_value, dtype=float)
+
+    def run(self, opts: SolveOptions) -> SolveReport:
+        """Solve (warm after a change) and return the report only; read the plan with :meth:`solution`.
+
+        A model whose rows reduce to an impossible constant is reported
+        infeasible without calling HiGHS (as :func:`solve` does).
+        """
+        if self.cm.infeasible_constants:
+            names = ", ".join(_row_name(c) for c in self.cm.infeasible_constants[:3])
+            return SolveReport(Status.INFEASIBLE, math.nan, math.nan, math.nan, 0.0, "highs",
+                               f"constant row(s) violated: {names}")
+        return run(self.h, self.cm, opts)
+
+    def solution(self, duals: Duals | None = None, names: Collection[str] | None = None) -> Solution:
+        """Values of the last solve by names (and ``duals``, e.g. a report's).
+
+        Each variable component's dict is made on first use; ``names`` keeps
+        only those components.
+        """
+        return Solution(_ColumnValues(self.cm, self.col_values(), names), duals)
+
+    def set_col_bounds(self, cols: np.ndarray, lo: np.ndarray | float, hi: np.ndarray | float) -> None:
+        """Change the bounds of columns ``cols`` in the live model (the basis is kept) and in :attr:`cm`."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not cols.size:
+            return
+        lo = np.broadcast_to(np.asarray(lo, dtype=float), cols.shape).copy()
+        hi = np.broadcast_to(np.asarray(hi, dtype=float), cols.shape).copy()
+        self.h.changeColsBounds(int(cols.size), cols, lo, hi)
+        self.cm.col_lo = self.cm.col_lo.copy()
+        self.cm.col_hi = self.cm.col_hi.copy()
+        self.cm.col_lo[cols] = lo
+        self.cm.col_hi[cols] = hi
+
+    def clear_basis(self) -> None:
+        """Forget the last solution and basis: the next solve starts cold (with presolve).
+
+        After many columns are fixed (e.g. every trade column of a plan, for its
+        autarky benchmark), presolve removes them at once and a cold solve of
+        what is left is faster than pivoting them out of the old basis.
+        """
+        self.h.clearSolver()
+
+    def optimize_on_optimal_face(self, cost: np.ndarray, *, minimize: bool = True,
+                                 duals: Duals | None = None) -> Solution | None:
+        """Among the optimal solutions of the last (LP) solve, one best for a second objective ``cost``.
+
+        The optimal solutions are the feasible points complementary to the
+        optimal duals of that solve: every column with a nonzero reduced cost
+        stays at its bound and every row with a nonzero dual stays at its
+        bound (both beyond HiGHS's dual feasibility tolerance, 1e-7). Those
+        columns and rows are fixed in the live model, the objective replaced by
+        ``cost`` and the model re-solved from the optimal basis -- no dense
+        objective row; then bounds and costs are restored. Returns the plan
+        (with ``duals``), or ``None`` if the re-solve does not reach optimality.
+        """
+        cm, h = self.cm, self.h
+        n = len(cm.col_keys)
+        got = h.getSolution()
+        x = np.asarray(got.col_value, dtype=float)
+        ax = np.asarray(got.row_value, dtype=float)
+        tol = 1e-7
+        cols = np.flatnonzero(np.abs(np.asarray(got.col_dual, dtype=float)) > tol).astype(np.int32)
+        rows = np.flatnonzero(np.abs(np.asarray(got.row_dual, dtype=float)) > tol).astype(np.int32)
+        at = np.where(np.abs(ax[rows] - cm.row_lo[rows]) <= np.abs(ax[rows] - cm.row_hi[rows]), cm.row_lo[rows],
+                      cm.row_hi[rows])
+        sign = 1.0 if minimize != cm.maximize else -1.0  # the model keeps its sense
+        idx = np.arange(n, dtype=np.int32)
+        h.changeColsBounds(int(cols.size), cols, x[cols], x[cols])
+        h.changeRowsBounds(int(rows.size), rows, at, at)
+        h.changeColsCost(n, idx, sign * np.asarray(cost, dtype=float))
+        try:
+            h.run()
+            ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+            return self.solution(duals) if ok else None  # read before the model is restored
+        finally:
+            h.changeColsCost(n, idx, cm.c)
+            h.changeColsBounds(int(cols.size), cols, cm.col_lo[cols], cm.col_hi[cols])
+            h.changeRowsBounds(int(rows.size), rows, cm.row_lo[rows], cm.row_hi[rows])
+
+    def set_integrality(self, cols: np.ndarray, integer: bool) -> None:
+        """Make columns ``cols`` integer or continuous, in the live model and in :attr:`cm`."""
+        cols = np.asarray(cols, dtype=np.int32)
+        if not cols.size:
+            return
+        kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+        self.h.changeColsIntegrality(int(cols.size), cols, np.full(int(cols.size), int(kind), dtype=np.uint8))
+        self.cm.integrality = self.cm.integrality.copy()
+        self.cm.integrality[cols] = integer
+
+    def resolve_with_integers_fixed(self, report: SolveReport, opts: SolveOptions) -> SolveReport:
+        """Prices for a solved MIP: fix the integer columns at their (rounded) values and solve the LP.
+
+        The live-model counterpart of :func:`regionopt.solve.resolve_with_integers_fixed`:
+        the report keeps the MIP's status, bound and time, with the LP's
+        objective, the gap recomputed against the MIP bound and the LP's duals.
+        The model is left as that LP; :meth:`restore_integers` undoes it. If
+        the LP does not solve, ``report`` is returned (the model restored).
+        """
+        ints = np.flatnonzero(self.cm.integrality)
+        x = np.round(self.col_values()[ints])
+        self._saved_integers = (ints, self.cm.col_lo[ints].copy(), self.cm.col_hi[ints].copy())
+        self.set_col_bounds(ints, x, x)
+        self.set_integrality(ints, False)
+        lp = run(self.h, self.cm, replace(opts, mip_gap=None))
+        if not lp.status.has_solution:
+            self.restore_integers()
+            return report
+        gap = _gap(lp.objective, report.bound) if math.isfinite(report.bound) else report.mip_gap
+        status = report.status
+        if status == Status.FEASIBLE and opts.mip_gap is not None and gap <= opts.mip_gap + 1e-12:
+            status = Status.OPTIMAL
+        return SolveReport(status, lp.objective, report.bound, gap, report.solve_seconds, report.solver,
+                           report.termination, lp.duals)
+
+    def restore_integers(self) -> None:
+        """Undo :meth:`resolve_with_integers_fixed` (integrality and bounds back)."""
+        saved = self._saved_integers
+        if saved is None:
+            return
+        ints, lo, hi = saved
+        self.set_integrality(ints, True)
+        self.set_col_bounds(ints, lo, hi)
+        self._saved_integers = None
 
     def update(self, new: CompiledModel) -> bool:
         """Push the numbers of ``new`` into the live model; False if its structure differs (rebuild then).
@@ -541,10 +728,20 @@ class LiveModel:
         return True
 
 
+def _row_name(c: Any) -> str:
+    """A row for messages: a Pyomo constraint's name, or a (component, index) key."""
+    if hasattr(c, "name") and not isinstance(c, tuple):
+        return str(c.name)
+    name, idx = c
+    return f"{name}[{idx}]" if idx is not None else str(name)
+
+
 def run(h: highspy.Highs, cm: CompiledModel, opts: SolveOptions) -> SolveReport:
     """Solve the model already passed to ``h``; the report's duals are keyed by constraint names."""
     mip = cm.is_mip
-    h.setOptionValue("time_limit", float(opts.time_limit) if opts.time_limit is not None else INF)
+    # HiGHS's run clock adds up over the runs of one Highs object: a re-solve of a live model
+    # gets its limit on top of the time already spent
+    h.setOptionValue("time_limit", h.getRunTime() + float(opts.time_limit) if opts.time_limit is not None else INF)
     if opts.mip_gap is not None:
         h.setOptionValue("mip_rel_gap", float(opts.mip_gap))
     if opts.threads is not None:

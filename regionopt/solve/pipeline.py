@@ -12,7 +12,9 @@ The rule, the same in every model:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pyomo.environ as pyo
 
@@ -25,9 +27,13 @@ from .core import (
     solve_model,
 )
 from .diagnosis import Bendable, BendableBound, Labeler, Weight, diagnose_infeasibility
+from .highs import LiveModel
 from .types import Solution, SolveOptions, SolveReport, Status
 
-__all__ = ["Solved", "solve_checked"]
+__all__ = ["Solved", "solve_checked", "solve_live"]
+
+#: Explains an infeasible model: (method, conflicts), e.g. by diagnosing the Pyomo model of the same problem.
+Diagnose = Callable[[], tuple[str, list[Any]]]
 
 
 @dataclass
@@ -42,14 +48,15 @@ class Solved:
         Values and duals by names; ``None`` when no plan was found.
     model
         The Pyomo model holding the plan (the LP with integers fixed when
-        prices were asked of a MIP).
+        prices were asked of a MIP), or the :class:`~regionopt.solve.highs.LiveModel`
+        of :func:`solve_live`.
     notes
         Plain-language notes about how the plan and its prices were obtained.
     """
 
     report: SolveReport
     solution: Solution | None
-    model: pyo.Block
+    model: pyo.Block | LiveModel
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -111,3 +118,40 @@ def solve_checked(
     elif prices and rep.duals is None:
         notes.append(f"the LP stopped {rep.status.value} before optimality: prices are not available (NaN)")
     return Solved(rep, extract_solution(model, rep.duals), model, notes)
+
+
+def solve_live(
+    live: LiveModel,
+    options: SolveOptions,
+    *,
+    what: str,
+    diagnose: Diagnose,
+    prices: bool = False,
+) -> Solved:
+    """:func:`solve_checked` for a compiled model held by HiGHS (a problem's matrix route).
+
+    The same rule: a plan comes back with its status and gap; a time limit
+    without a plan is a result; an infeasible model raises
+    :class:`~regionopt.InfeasibleError` with the conflicts ``diagnose()``
+    returns (e.g. the IIS of the problem's Pyomo model, built only then); a
+    solver error or an unbounded model raises. With ``prices``, a MIP's
+    integer columns are fixed in the live model and the LP re-solved for duals
+    (:meth:`LiveModel.resolve_with_integers_fixed`; the model stays that LP).
+    """
+    rep = solve_model(live, options)
+    if rep.status == Status.INFEASIBLE:
+        method, conflicts = diagnose()
+        raise InfeasibleError(f"{what}: the rules cannot all hold", conflicts, method)
+    raise_solver_failure(rep, what)
+    if not rep.status.has_solution:
+        return Solved(rep, None, live, [f"no solution: solver status {rep.status.value} ({rep.termination})"])
+    notes: list[str] = []
+    if prices and rep.duals is None and live.cm.is_mip:
+        plan = live.solution()
+        rep = live.resolve_with_integers_fixed(rep, options)
+        if rep.duals is None:  # the LP did not solve: keep the MIP's plan
+            return Solved(rep, plan, live, notes)
+        notes.append("prices are duals of the LP with the integer decisions fixed at the MIP solution")
+    elif prices and rep.duals is None:
+        notes.append(f"the LP stopped {rep.status.value} before optimality: prices are not available (NaN)")
+    return Solved(rep, live.solution(rep.duals), live, notes)

@@ -187,7 +187,7 @@ class Solution:
         non-optimal LPs).
     """
 
-    values: dict[str, dict[Hashable, float]]
+    values: Mapping[str, dict[Hashable, float]]
     duals: Duals | None = None
 
     def value(self, name: str, index: Hashable = None, default: float = 0.0) -> float:
@@ -202,11 +202,27 @@ class Solution:
         """All values of one variable component, index -> value."""
         return self.values.get(name, {})
 
+    def nonzero(self, name: str, tol: float = 0.0) -> dict[Hashable, float]:
+        """The values of variable ``name`` above ``tol`` in absolute value, index -> value.
+
+        For a solution read from arrays (a live HiGHS model) only these entries
+        are made: reading the few positive flows of a million columns does not
+        build a million-entry dict.
+        """
+        fast = getattr(self.values, "nonzero", None)
+        if fast is not None:
+            return dict(fast(name, tol))
+        return {k: x for k, x in self.values.get(name, {}).items() if abs(x) > tol}
+
     def dual(self, name: str, index: Hashable = None, default: float = math.nan) -> float:
         """Dual of constraint ``name[index]``: NaN without duals, 0 for a row not in the model."""
         if self.duals is None:
             return default
         return self.duals.component(name).get(index, 0.0)
+
+    def updated(self, values: Mapping[str, dict[Hashable, float]]) -> Solution:
+        """The same solution with some variable components' values replaced (same duals)."""
+        return Solution(_Overlay(self.values, dict(values)), self.duals)
 
     def within(self, prefix: str) -> Solution:
         """The part of the solution that belongs to one block (names relative to it)."""
@@ -262,3 +278,33 @@ class SolveReport:
         return (f"SolveReport(status={self.status.value}, objective={self.objective:,.6g}, bound={self.bound:,.6g}, "
                 f"mip_gap={self.mip_gap:.3g}, solve_seconds={self.solve_seconds:.3g}, solver={self.solver!r}, "
                 f"termination={self.termination!r}, duals={duals})")
+
+
+class _Overlay(Mapping[str, dict[Hashable, float]]):
+    """Values by component name: some replaced, the rest read from the base (kept lazy)."""
+
+    def __init__(self, base: Mapping[str, dict[Hashable, float]], updates: dict[str, dict[Hashable, float]]) -> None:
+        self._base, self._updates = base, updates
+
+    def __getitem__(self, name: str) -> dict[Hashable, float]:
+        if name in self._updates:
+            return self._updates[name]
+        return self._base[name]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base
+        yield from (k for k in self._updates if k not in self._base)
+
+    def __len__(self) -> int:
+        return len(self._base) + sum(1 for k in self._updates if k not in self._base)
+
+    def nonzero(self, name: str, tol: float) -> dict[Hashable, float]:
+        if name in self._updates:
+            return {k: x for k, x in self._updates[name].items() if abs(x) > tol}
+        fast = getattr(self._base, "nonzero", None)
+        if fast is not None:
+            return dict(fast(name, tol))
+        return {k: x for k, x in self._base.get(name, {}).items() if abs(x) > tol}
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickles as a plain dict
+        return (dict, ({k: self[k] for k in self},))
