@@ -12,13 +12,17 @@ much less.
 Measured (wall clock, same process):
 
 * ``rebuild_loop``: today's way, ``problem.with_settings(...).solve()`` per
-  scenario (the trade plan and its autarky benchmark), on the first
-  ``REBUILD_SAMPLE`` scenarios; ``rebuild_noaut`` the same with
-  ``autarky=False`` (like for like with the sweep, which skips autarky);
+  scenario (the trade plan and its autarky benchmark, both on the land
+  model's matrix route), on the first ``REBUILD_SAMPLE`` scenarios;
+  ``rebuild_noaut`` the same with ``autarky=False`` (like for like with the
+  sweep, which skips autarky); ``rebuild_pyomo`` with ``route="pyomo"`` (the
+  loop as it was before the matrix route, the issue's baseline);
 * ``fast_1proc``: ``Sweep.run()`` in this process (compile, update the live
   model, warm re-solve; objective only);
 * ``dask_1w`` / ``dask_2w``: the same sweep on a ``LocalCluster`` of 1 and 2
-  worker processes (cluster start-up not included; reported apart).
+  worker processes, 100 scenarios per task (a Delta scenario takes milliseconds:
+  bigger tasks spread Dask's per-task overhead); cluster start-up not
+  included (reported apart).
 
 ``fast_no_compile`` runs the same sweep with ``problem.compile()`` answered
 from compiled models prepared beforehand (untimed): everything a sweep does
@@ -64,7 +68,7 @@ def _dask_run(sweep: Sweep, workers: int) -> tuple[float, float, Any]:
         start = time.perf_counter() - t0
         with tempfile.TemporaryDirectory() as d:
             t1 = time.perf_counter()
-            res = sweep.run(client, store=d, progress=False)
+            res = sweep.run(client, store=d, progress=False, batch_size=100)
             secs = time.perf_counter() - t1
     finally:
         client.close()
@@ -91,11 +95,16 @@ def bench_scenarios(n: int, timer: Timer) -> dict[str, Any]:
         for name in names:
             base.with_settings(**changes[name]).solve(autarky=False)
     c2 = time.process_time()
+    with timer.phase("rebuild_pyomo"):  # the loop as it was before the matrix route (the baseline)
+        for name in names:
+            base.with_settings(**changes[name]).solve(route="pyomo")
+    c2b = time.process_time()
     with tempfile.TemporaryDirectory() as d:
         with timer.phase("fast_1proc"):
             res = sweep.run(store=d, progress=False)
     c3 = time.process_time()
-    cpu = {"rebuild": (c1 - c0) / len(names), "rebuild_noaut": (c2 - c1) / len(names), "fast": (c3 - c2) / n}
+    cpu = {"rebuild": (c1 - c0) / len(names), "rebuild_noaut": (c2 - c1) / len(names),
+           "rebuild_pyomo": (c2b - c2) / len(names), "fast": (c3 - c2b) / n}
     # everything but compile: the same sweep with problem.compile() answered from a cache filled beforehand
     # (untimed) -- the floor a matrix route that compiles in ~0 s would reach
     cache = {}
@@ -126,19 +135,23 @@ def bench_scenarios(n: int, timer: Timer) -> dict[str, Any]:
         "rebuild_sample": len(names),
         "s/scen_rebuild": per_rebuild,
         "s/scen_rebuild_noaut": ph["rebuild_noaut"] / len(names),
+        "s/scen_rebuild_pyomo": ph["rebuild_pyomo"] / len(names),
         "s/scen_fast": per_fast,
         "s/scen_dask_1w": d1 / n,
         "s/scen_dask_2w": d2 / n,
         "cpu_s/scen_rebuild": cpu["rebuild"],
         "cpu_s/scen_rebuild_noaut": cpu["rebuild_noaut"],
         "cpu_s/scen_fast": cpu["fast"],
+        "cpu_s/scen_rebuild_pyomo": cpu["rebuild_pyomo"],
         "cpu_speedup_fast_vs_rebuild": cpu["rebuild"] / cpu["fast"],
+        "cpu_speedup_fast_vs_rebuild_pyomo": cpu["rebuild_pyomo"] / cpu["fast"],
         "s/scen_no_compile": ph["fast_no_compile"] / n,
         "cpu_s/scen_no_compile": cpu["no_compile"],
         "no_compile_same": bool((res0["objective"] - res["objective"]).abs().max()
                                 <= 1e-6 * res["objective"].abs().max()),
         "speedup_fast_vs_rebuild": per_rebuild / per_fast,
         "speedup_fast_vs_rebuild_noaut": ph["rebuild_noaut"] / len(names) / per_fast,
+        "speedup_fast_vs_rebuild_pyomo": ph["rebuild_pyomo"] / len(names) / per_fast,
         "speedup_2w_vs_1w": d1 / d2,
         "speedup_2w_vs_1proc": ph["fast_1proc"] / d2,
         "phase_build": float(res["seconds_build"].mean()),

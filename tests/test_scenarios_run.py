@@ -119,14 +119,36 @@ def test_clusters_sweep_matches_solve() -> None:
         assert row["assigned"] == len(want.plan)
 
 
-def test_model_keywords_use_the_models_own_solve(land) -> None:
-    sw = Sweep(land, [Scenario("base")])
-    res = sw.run(extract=lambda r: {"gain": float(r.gain_from_trade)}, progress=False, autarky=True)
-    want = land.solve()
-    assert res["route"].iloc[0] == "full"
-    assert res["gain"].iloc[0] == pytest.approx(want.gain_from_trade, rel=1e-9)
+def test_autarky_on_the_live_model_and_other_keywords_on_the_models_own_solve(land) -> None:
+    """autarky=True is solved on the worker's live model (trade columns fixed, then restored for the next
+    scenario); a keyword the fast path does not know (land's route) uses problem.solve()."""
+    sw = Sweep.grid(land, statutory_price_scale=[0.5, 1.0, 2.0], project_value_scale=[0.8, 1.2])
+
+    def gains(r):
+        return {"gain": float(r.gain_from_trade), "gains": r.gains}
+
+    res = sw.run(extract=gains, progress=False, batch_size=6, autarky=True)
+    assert (res["route"] == "update").sum() >= 4  # the live model came back from each autarky solve
+    for s in sw.scenarios:
+        want = sw.problem(s.name).solve()
+        row = res.set_index("name").loc[s.name]
+        assert row["objective"] == pytest.approx(want.objective, rel=1e-9)
+        assert row["gain"] == pytest.approx(want.gain_from_trade, rel=1e-7, abs=1e-6)
+        got = sw.results("gains")
+        got = got[got["scenario"] == s.name].set_index("province")
+        np.testing.assert_allclose(got["gain_10k_cny"], want.gains["gain_10k_cny"], rtol=1e-7, atol=1e-6)
+    full = Sweep(land, [Scenario("base")]).run(extract=gains, progress=False, route="pyomo")
+    assert full["route"].iloc[0] == "full"
+    assert full["gain"].iloc[0] == pytest.approx(land.solve().gain_from_trade, rel=1e-7)
     with pytest.raises(InputError, match="unknown run keyword"):
         sw.run(progres=False)
+
+
+def test_the_result_is_read_inside_extract_only(land) -> None:
+    kept = []
+    Sweep(land, [Scenario("a")]).run(extract=lambda r: kept.append(r) or {}, progress=False)
+    with pytest.raises(RuntimeError, match="inside extract"):
+        _ = kept[0].regions
 
 
 # --------------------------------------------------------------------------- outcomes are recorded

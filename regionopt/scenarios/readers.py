@@ -1,22 +1,22 @@
-"""Results of a scenario solved on the fast path (compiled model in a live HiGHS model).
+"""Results of a scenario solved on the fast path (its compiled model in a worker's live HiGHS model).
 
 The fast path solves ``problem.compile()`` in a :class:`~regionopt.solve.highs.LiveModel`
-and reads the solution back with the model's own readback, so the result is
-the one ``problem.solve()`` returns (for land: ``solve(autarky=False)``).
-A model without a reader here is solved with its own ``solve()``.
+through :func:`regionopt.solve.solve_live` (the shared rule: a plan, or an
+``InfeasibleError`` with its diagnosis, or a solver error) and reads the
+solution back with the model's own readback, so the result is the one
+``problem.solve()`` returns. A model without a reader here is solved with its
+own ``solve()``.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
-
 from ..contract import Problem, Result
-from ..solve import Solution, SolveOptions, SolveReport, Status
+from ..solve import Solved, SolveOptions, solve_model
+from ..solve.highs import LiveModel
 
 __all__ = ["READERS", "Reader", "reader_for"]
 
@@ -28,78 +28,73 @@ class Reader:
     Attributes
     ----------
     read
-        ``(problem, report, solution, options) -> Result``.
-    needs_full
-        ``(problem, report, solution) -> bool``: True when this solution needs
-        the model's own solve (e.g. a land plan with idle platform round trips,
-        which ``solve`` removes with a second solve).
+        ``(problem, live, solved, options, **model_keywords) -> Result``. Called
+        right after the solve, before the live model is used again: it may
+        re-solve on it (it is restored before the next scenario).
+    keywords
+        The model's solve keywords the fast path handles (land: ``autarky``);
+        any other keyword sends a sweep to the model's own ``solve``.
+    prices
+        Ask :func:`~regionopt.solve.solve_live` for prices (a MIP is re-solved
+        as an LP with its integers fixed), as the model's ``solve`` does.
     full_keywords
-        Keywords of the model's ``solve`` for that case (land: ``autarky=False``).
+        Keywords of the model's ``solve`` when a scenario needs it (to diagnose
+        an infeasible plan): land ``autarky=False``.
     """
 
-    read: Callable[[Any, SolveReport, Solution, SolveOptions], Result]
-    needs_full: Callable[[Any, SolveReport, Solution], bool] = lambda p, r, s: False
-    full_keywords: dict[str, Any] = field(default_factory=dict)
+    read: Callable[..., Result]
+    keywords: tuple[str, ...] = ()
+    prices: bool = False
+    full_keywords: tuple[tuple[str, Any], ...] = ()
 
 
 # --------------------------------------------------------------------------- land
 
 
-def _land_read(problem: Any, rep: SolveReport, sol: Solution, options: SolveOptions) -> Result:
-    """The land result of ``solve(autarky=False)`` from a solution of ``problem.compile()``."""
+def _land_read(problem: Any, live: LiveModel, solved: Solved, options: SolveOptions, *,
+               autarky: bool = False) -> Result:
+    """The land result of ``problem.solve(autarky=...)`` from the live model that solved ``problem.compile()``.
+
+    The same steps as the land model's own HiGHS route: platform round trips
+    removed (in closed form, else the least platform purchases on the optimal
+    face), tables read back, and -- with ``autarky`` -- the no-trade benchmark
+    solved on the same live model with the trade columns fixed at 0.
+    """
+    from ..land import problem as land
     from ..land.readback import read_tables
-    from ..land.results import LandQuotaResult
+    from ..land.roundtrips import drop_round_trips
 
+    assert solved.solution is not None
+    rep, notes = solved.report, list(solved.notes)
+    sol, needs_lp = drop_round_trips(problem.inputs, problem.index, solved.solution)
+    if needs_lp and rep.duals is not None:
+        sol = land._least_platform_purchases(live, problem.index, sol) or sol
     tables = read_tables(problem.inputs, problem.index, sol)
-    notes: list[str] = []
-    if rep.duals is None:
-        notes.append(f"the LP stopped {rep.status.value} before optimality: prices are not available (NaN)")
-    penalty = 0.0
-    st = problem.settings
-    if st.spread_penalty_10k_cny > 0:
-        penalty = st.spread_penalty_10k_cny * (sol.value("pc_max") - sol.value("pc_min"))
-        notes.append(f"objective includes an equity penalty of {penalty:,.2f} 万元 (welfare excludes it)")
-    regions = tables.regions
-    regions["autarky_welfare_10k_cny"] = math.nan
-    regions["gain_10k_cny"] = regions["welfare_10k_cny"] - regions["autarky_welfare_10k_cny"]
-    regions["red_line_share_10k_cny"] = math.nan
-    gains = regions.groupby("province")[
-        ["welfare_10k_cny", "autarky_welfare_10k_cny", "gain_10k_cny", "price_rent_10k_cny",
-         "red_line_share_10k_cny"]
-    ].sum(min_count=1)
-    names = {p: (problem.inputs.provinces[p].name or p) for p in gains.index}
-    gains.insert(0, "name", pd.Series(names))
-    return LandQuotaResult(
-        status=rep.status, objective=rep.objective, mip_gap=rep.mip_gap, report=rep, notes=notes,
-        flows=tables.flows, prices=tables.prices, projects=tables.projects, reclamation=tables.reclamation,
-        farmland=tables.farmland, welfare=rep.objective + penalty, autarky_welfare=math.nan, regions=regions,
-        gains=gains, banked=tables.banked, autarky_report=None,
-    )
-
-
-def _land_needs_full(problem: Any, rep: SolveReport, sol: Solution) -> bool:
-    """MIPs (prices need the LP with integers fixed) and plans with idle platform round trips."""
-    if problem.settings.binary_projects:
-        return True
-    ix = problem.index
-    if not ix.buy_keys or rep.duals is None:
-        return False
-    buy = sol.var("plat_buy")
-    return any(abs(ix.charge[k] - ix.payout[k[1]]) <= 1e-12 and buy.get(k, 0.0) > 1e-9 for k in ix.buy_keys)
+    aut_rep = aut_tables = None
+    if autarky:
+        live.restore_integers()
+        live.set_col_bounds(live.cm.positions(*land._TRADE), 0.0, 0.0)
+        live.clear_basis()
+        aut_rep = solve_model(live, options)
+        if aut_rep.status.has_solution:
+            aut = problem.autarky()
+            aut_tables = read_tables(aut.inputs, aut.index, live.solution())
+    return problem._result(rep, sol, notes, tables, autarky, aut_rep, aut_tables)
 
 
 # --------------------------------------------------------------------------- clusters
 
 
-def _cluster_read(problem: Any, rep: SolveReport, sol: Solution, options: SolveOptions) -> Result:
+def _cluster_read(problem: Any, live: LiveModel, solved: Solved, options: SolveOptions) -> Result:
     from ..clusters.results import ClusterRoleResult
 
-    return ClusterRoleResult.read(problem, rep, sol, options)
+    return ClusterRoleResult.read(problem, solved.report, solved.solution, options)
 
 
 #: Readers by problem class name.
 READERS: dict[str, Reader] = {
-    "LandQuotaProblem": Reader(_land_read, _land_needs_full, {"autarky": False}),
+    "LandQuotaProblem": Reader(_land_read, keywords=("autarky",), prices=True,
+                               full_keywords=(("autarky", False),)),
     "ClusterRoleProblem": Reader(_cluster_read),
 }
 
@@ -111,7 +106,3 @@ def reader_for(problem: Problem) -> Reader | None:
         if r is not None:
             return r
     return None
-
-
-def has_solution(status: Status) -> bool:
-    return status.has_solution

@@ -29,10 +29,11 @@ import numpy as np
 import pandas as pd
 
 from ..contract import Problem
-from ..errors import InfeasibleError, InputError
-from ..solve import SolveOptions, SolveReport, Status, raise_solver_failure
+from ..errors import InfeasibleError, InputError, RegionoptError
+from ..solve import Solved, SolveOptions, SolveReport, Status
 from ..solve.core import HIGHS_NAMES
 from ..solve.highs import CompiledModel, LiveModel
+from ..solve.pipeline import solve_live
 from .readers import Reader, reader_for
 from .scenario import ProblemFactory, Scenario
 
@@ -102,7 +103,9 @@ class ScenarioResult:
     """
 
     def __init__(self, scenario: Scenario, problem: Problem, report: SolveReport, solution: Any,
-                 reader: Reader | None, options: SolveOptions, result: Any = None) -> None:
+                 reader: Reader | None, options: SolveOptions, result: Any = None, *,
+                 live: LiveModel | None = None, solved: Solved | None = None,
+                 keywords: Mapping[str, Any] | None = None) -> None:
         self.scenario = scenario
         self.problem = problem
         self.report = report
@@ -110,6 +113,10 @@ class ScenarioResult:
         self._reader = reader
         self._options = options
         self._result = result
+        self._live = live
+        self._solved = solved
+        self._keywords = dict(keywords or {})
+        self._closed = False
 
     @property
     def name(self) -> str:
@@ -133,11 +140,21 @@ class ScenarioResult:
 
     @property
     def result(self) -> Any:
-        """The model's result (read back on first use)."""
+        """The model's result (read back on first use, inside ``extract``)."""
         if self._result is None:
-            assert self._reader is not None and self.solution is not None
-            self._result = self._reader.read(self.problem, self.report, self.solution, self._options)
+            if self._closed:
+                raise RuntimeError("read the scenario's result inside extract: the worker's live model has "
+                                   "moved on to the next scenario")
+            assert self._reader is not None and self._live is not None and self._solved is not None
+            self._result = self._reader.read(self.problem, self._live, self._solved, self._options,
+                                             **self._keywords)
         return self._result
+
+    def close(self) -> None:
+        """Called after ``extract``: put the live model back as the scenario's model (integers, bounds)."""
+        self._closed = True
+        if self._live is not None:
+            self._live.restore_integers()
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -288,8 +305,9 @@ def run_one(state: _SweepState, payload: Payload, item: Item) -> tuple[dict[str,
         prob = state.factory.problem(sc)
         t1 = time.perf_counter()
         rec["seconds_build"] = t1 - t0
-        reader = reader_for(prob) if (payload.fast and opts.solver in HIGHS_NAMES
-                                      and not payload.model_keywords) else None
+        reader = reader_for(prob) if payload.fast and opts.solver in HIGHS_NAMES else None
+        if reader is not None and not set(payload.model_keywords) <= set(reader.keywords):
+            reader = None  # a keyword only the model's own solve knows
         if reader is None:
             stage = "solve"
             res = prob.solve(opts, **payload.model_keywords)
@@ -302,44 +320,43 @@ def run_one(state: _SweepState, payload: Payload, item: Item) -> tuple[dict[str,
             t2 = time.perf_counter()
             rec["seconds_compile"] = t2 - t1
             stage = "solve"
-            full = None
-            if cm.infeasible_constants:
+            live, route = state.live(cm)
+
+            def diagnose(prob: Problem = prob, reader: Reader = reader) -> tuple[str, list[Any]]:
                 if not payload.diagnose:
-                    names = ", ".join(str(getattr(c, "name", c)) for c in cm.infeasible_constants[:3])
-                    raise InfeasibleError(f"{prob.what}: rules with no decision left cannot hold: {names} "
-                                          "(not diagnosed further: diagnose=False)")
-                full = prob.solve(opts, **reader.full_keywords)  # raises InfeasibleError with the diagnosis
-            else:
-                live, route = state.live(cm)
-                rep, sol = live.solve(opts)
-                if rep.status == Status.ERROR and route == "update":  # numerical trouble after a warm start
-                    live, route = state.rebuild(cm), "build"
-                    rep, sol = live.solve(opts)
-                rec["route"] = route
-                if rep.status == Status.INFEASIBLE:
-                    if not payload.diagnose:
-                        raise InfeasibleError(f"{prob.what}: the rules cannot all hold (not diagnosed: "
-                                              "diagnose=False; solve this scenario alone to see why)")
-                    full = prob.solve(opts, **reader.full_keywords)  # diagnoses and raises InfeasibleError
-                else:
-                    raise_solver_failure(rep, prob.what)
-                    if sol is not None and reader.needs_full(prob, rep, sol):
-                        full = prob.solve(opts, **reader.full_keywords)
-            if full is not None:
-                rec["route"] = "full"
-                outcome = ScenarioResult(sc, prob, full.report, None, None, opts, result=full)
-            else:
-                outcome = ScenarioResult(sc, prob, rep, sol, reader, opts)
+                    raise InfeasibleError(f"{prob.what}: the rules cannot all hold (not diagnosed: "
+                                          "diagnose=False; solve this scenario alone to see why)")
+                try:  # the model's own solve explains it (e.g. the IIS of its Pyomo model)
+                    prob.solve(opts, **dict(reader.full_keywords))
+                except InfeasibleError as exc:
+                    return exc.method, exc.conflicts
+                return "", []
+
+            try:
+                solved = solve_live(live, opts, what=prob.what, diagnose=diagnose, prices=reader.prices)
+            except InfeasibleError:
+                raise
+            except RegionoptError:
+                if route != "update":
+                    raise
+                live, route = state.rebuild(cm), "build"  # numerical trouble after a warm start: start cold
+                solved = solve_live(live, opts, what=prob.what, diagnose=diagnose, prices=reader.prices)
+            rec["route"] = route
+            outcome = ScenarioResult(sc, prob, solved.report, solved.solution, reader, opts, live=live,
+                                     solved=solved, keywords=payload.model_keywords)
             rec["seconds_solve"] = time.perf_counter() - t2
         rec["status"] = outcome.status.value
         t3 = time.perf_counter()
-        if outcome.status.has_solution:
-            rec["objective"] = outcome.objective
-            rec["mip_gap"] = outcome.mip_gap
-            stage = "extract"
-            if payload.extract is not None:
-                outputs, tables = collect(payload.extract(outcome))
-                rec["outputs"] = _json(outputs)
+        try:
+            if outcome.status.has_solution:
+                rec["objective"] = outcome.objective
+                rec["mip_gap"] = outcome.mip_gap
+                stage = "extract"
+                if payload.extract is not None:
+                    outputs, tables = collect(payload.extract(outcome))
+                    rec["outputs"] = _json(outputs)
+        finally:
+            outcome.close()
         rec["seconds_extract"] = time.perf_counter() - t3
         stage = ""
     except InfeasibleError as exc:

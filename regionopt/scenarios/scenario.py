@@ -310,7 +310,7 @@ def base_fingerprint(problem: Problem, frames: Mapping[str, Any] | None = None) 
             h.update(problem.settings.model_dump_json().encode())
     else:
         cm = problem.compile()
-        h.update(repr((cm.col_keys, cm.row_keys, cm.maximize, cm.offset)).encode())
+        h.update(repr((list(cm.col_keys), list(cm.row_keys), cm.maximize, cm.offset)).encode())
         for a in (cm.start, cm.index, cm.value, cm.row_lo, cm.row_hi, cm.col_lo, cm.col_hi, cm.integrality, cm.c):
             h.update(a.tobytes())
     return h.hexdigest()[:20]
