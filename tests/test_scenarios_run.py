@@ -95,6 +95,22 @@ def test_structure_changes_rebuild_and_switch_back(land) -> None:
             sw.problem(name).solve(autarky=False).objective, rel=1e-9)
 
 
+def test_binary_projects_on_the_fast_path_match_solve() -> None:
+    """A MIP land plan: prices from the LP with integers fixed on the live model, then the model put back."""
+    p = H.small_land(seed=4).with_settings(binary_projects=True)
+    sw = Sweep.grid(p, statutory_price_scale=[0.5, 1.0], project_value_scale=[0.9, 1.1])
+    res = sw.run(extract=lambda r: {"prices": r.prices}, progress=False, mip_gap=0.0, batch_size=4)
+    assert (res["status"] == "optimal").all()
+    assert (res["route"] == "update").sum() == 3  # integrality restored after each price re-solve
+    for s in sw.scenarios:
+        want = sw.problem(s.name).solve(autarky=False, mip_gap=0.0)
+        assert res.set_index("name").at[s.name, "objective"] == pytest.approx(want.objective, rel=1e-9)
+        got = sw.results("prices")
+        got = got[got["scenario"] == s.name].set_index(["region", "ledger", "period"])
+        np.testing.assert_allclose(got["shadow_price_10k_cny_per_unit"],
+                                   want.prices["shadow_price_10k_cny_per_unit"], rtol=1e-7, atol=1e-7)
+
+
 def test_thread_pool_gives_the_same_results(land) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
