@@ -16,7 +16,7 @@ import pyomo.environ as pyo
 
 from benchmarks.registry import Timer, benchmark
 from regionopt.clusters import ClusterRoleProblem, ClusterRoleResult
-from regionopt.solve import SolveOptions, solve_model
+from regionopt.solve import SolveOptions, extract_solution, solve_model
 
 
 def _run(make: Any, timer: Timer, *, time_limit: float, mip_gap: float | None, cbc: bool = True) -> dict[str, Any]:
@@ -31,7 +31,7 @@ def _run(make: Any, timer: Timer, *, time_limit: float, mip_gap: float | None, c
     with timer.phase("solve_highs"):
         rep = solve_model(m, opts)
     with timer.phase("read_back"):
-        res = ClusterRoleResult(prob, m, rep, opts)
+        res = ClusterRoleResult.read(prob, rep, extract_solution(m), opts)
         _ = (res.assignments, res.role_matrix, res.province_summary, res.objective_terms)
     out: dict[str, Any] = {
         "vars": len(m.z) + len(m.w) + (len(m.h) if hasattr(m, "h") else 0),

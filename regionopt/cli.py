@@ -23,6 +23,7 @@ import argparse
 import importlib
 import math
 import sys
+import textwrap
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -56,7 +57,7 @@ class ModelCommand:
         ``"module:Class"`` of the problem: it has ``tables``, ``settings_class``,
         ``from_excel`` and ``solve``.
     printer
-        Prints a result for a planner (``printer(result, args, out)``).
+        Prints a result for a planner (``printer(result, args, out, problem)``).
     sheets
         Sheets that tell a workbook belongs to this model (for ``regionopt solve``).
     example
@@ -71,7 +72,7 @@ class ModelCommand:
     name: str
     title: str
     problem: str
-    printer: Callable[[Any, argparse.Namespace, TextIO], None]
+    printer: Callable[[Any, argparse.Namespace, TextIO, Any], None]
     sheets: frozenset[str] = frozenset()
     example: Callable[[argparse.Namespace], tuple[Any, list[str]]] | None = None
     solver_options: bool = True
@@ -115,42 +116,61 @@ def _print_notes(res: Any, out: TextIO) -> None:
         print(f"note: {n}", file=out)
 
 
-def _print_land(res: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_land(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
     _print_summary(res, out)
     if not _has_plan(res):
         print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
         _print_notes(res, out)
         return
+    why: dict[str, list[str]] = {}
+    if problem is not None:
+        from .land.explain import explain
+
+        why = explain(res, problem)
+
+    def say(section: str) -> None:
+        for line in why.get(section, []):
+            print(textwrap.fill(line, width=110, initial_indent="  why: ", subsequent_indent="       "), file=out)
+
+    print("\n== Units traded by ledger and channel (each row in its own unit; platform trades counted once)", file=out)
+    _fmt(res.traded(), out)
     flows = res.flows
     if len(flows) == 0:
         print("\n== Flows: none (no quota moves between regions)", file=out)
     else:
         head = f"top {top} of {len(flows)}" if len(flows) > top else f"all {len(flows)}"
         print(f"\n== Largest flows ({head}; amount in the ledger's unit, prices and payments in 万元)", file=out)
-        _fmt(flows.sort_values("amount", ascending=False).head(top).reset_index(drop=True), out)
-        print("price -- bilateral: the pair's contract price, else the market-clearing price (buyer's shadow price "
-              "net\nof the transport it bears; 0 where that only covers transport); within_province: the province's "
-              "pool\nprice; platform: the statutory price", file=out)
+        cols = [c for c in ("seller", "seller_name", "buyer", "buyer_name", "ledger", "channel", "amount", "unit",
+                            "price_10k_cny_per_unit", "payment_10k_cny") if c in flows.columns]
+        _fmt(flows.sort_values("amount", ascending=False).head(top)[cols].reset_index(drop=True), out)
+        print("price -- bilateral: the pair's contract price, else the market-clearing price (the buyer's shadow "
+              "price net\nof the cost it bears); within_province: the province's pool price; platform: the statutory "
+              "price", file=out)
+        say("flows")
     pr = res.prices.reset_index()
     if len(pr):
         print("\n== Quota prices: shadow price (value of one more unit) beside the statutory platform price, "
               "万元 per unit", file=out)
-        piv = pr.pivot_table(index="region", columns="ledger", values="shadow_price_10k_cny_per_unit",
-                             aggfunc="mean")
-        stat = pr.pivot_table(index="region", columns="ledger", values="statutory_price_10k_cny_per_unit",
-                              aggfunc="mean")
+        key = ["region", "name"] if "name" in pr.columns else ["region"]
+        piv = pr.pivot_table(index=key, columns="ledger", values="shadow_price_10k_cny_per_unit", aggfunc="mean")
+        stat = pr.pivot_table(index=key, columns="ledger", values="statutory_price_10k_cny_per_unit",
+                              aggfunc="mean", dropna=False)
+        stat = stat.drop(columns=[c for c in ("construction",) if c in stat.columns])  # no statutory price
         _fmt(piv.join(stat.add_prefix("statutory_"), how="left"), out)
-    print("\n== Farmland against red lines, mu", file=out)
+        say("prices")
+    print("\n== Farmland against red lines, mu (shadow price in 万元 per mu)", file=out)
     _fmt(res.farmland, out)
+    say("farmland")
     print("\n== Gains from trade by province, 万元 (welfare with trade minus autarky)", file=out)
     _fmt(res.gains, out)
     print("price rent: gained (+) or lost (-) trading at prices off a city's own shadow price; red-line share:\n"
           "value of the shared red-line room taken (+) or given up (-). Per city: the regions sheet", file=out)
+    say("gains")
     _print_notes(res, out)
 
 
-def _print_clusters(res: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_clusters(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
     _print_summary(res, out)
     if not _has_plan(res):
@@ -168,7 +188,7 @@ def _print_clusters(res: Any, args: argparse.Namespace, out: TextIO) -> None:
     _print_notes(res, out)
 
 
-def _print_enclave(res: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_enclave(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     _print_summary(res, out)
     print("\n== Splits of the yearly retained tax, 万元 a year and percent", file=out)
     _fmt(res.splits, out)
@@ -181,7 +201,7 @@ def _print_enclave(res: Any, args: argparse.Namespace, out: TextIO) -> None:
     _print_notes(res, out)
 
 
-def _print_plan(res: Any, args: argparse.Namespace, out: TextIO) -> None:
+def _print_plan(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
     _print_summary(res, out)
     if not _has_plan(res):
@@ -421,7 +441,7 @@ def do_solve(cmd: ModelCommand | None, args: argparse.Namespace) -> int:
     prob = cmd.problem_class().from_excel(workbook)
     print(f"regionopt {__version__}: {cmd.title}; {prob!r}")
     res = _solve(cmd, prob, args)
-    cmd.printer(res, args, sys.stdout)
+    cmd.printer(res, args, sys.stdout, prob)
     written = _write(cmd, prob, res, out, [("input", str(workbook))])
     print(f"\nwrote {written}")
     return 0 if _has_plan(res) else 3
@@ -442,7 +462,7 @@ def do_example(cmd: ModelCommand, args: argparse.Namespace) -> int:
     for line in intro[1:]:
         print(line)
     res = _solve(cmd, prob, args)
-    cmd.printer(res, args, sys.stdout)
+    cmd.printer(res, args, sys.stdout, prob)
     if out:
         written = _write(cmd, prob, res, out, [("parameters", " ".join(intro[1:]))])
         print(f"\nwrote {written}")

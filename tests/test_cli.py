@@ -237,3 +237,13 @@ def test_plan_walkthrough_prints_and_writes(tmp_path, capsys) -> None:
 def test_plan_refuses_a_missing_folder_before_solving(tmp_path, capsys) -> None:
     assert main(["plan", "--no-game", "--excel", str(tmp_path / "no" / "plan.xlsx")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_delta_walkthrough_explains_what_looks_wrong(capsys) -> None:
+    """Zero prices, missing statutory prices and the moved red line are said next to the numbers."""
+    assert main(["delta", "--excel", ""]) == 0
+    text = " ".join(capsys.readouterr().out.split())  # the explanations are wrapped
+    assert "priced at 0.00" in text and "market-clearing price" in text
+    assert "No statutory price (NaN) for the cities of Anhui" in text
+    assert "effective floor" in text and "red_line_follows_trade" in text
+    assert "traded_construction_mu" in text and "traded_units" not in text  # never adds mu and 100 kg

@@ -58,3 +58,30 @@ def test_missing_openpyxl_names_the_extra(tiny_land: dict, tmp_path, monkeypatch
     with pytest.raises(MissingExtraError, match=r'pip install "regionopt\[excel\]"'):
         res.to_excel(tmp_path / "plan.xlsx")
     assert not (tmp_path / "plan.xlsx").exists()
+
+
+@pytest.mark.parametrize("suffix", [".mps", ".lp"])
+def test_every_model_writes_the_model_it_solves(tmp_path, suffix: str, delta_land, delta_clusters) -> None:  # type: ignore[no-untyped-def]
+    """problem.write(path): a solver outside Python reads the same model and finds the same optimum."""
+    import highspy
+    import pandas as pd
+
+    from regionopt.enclave import SharingSchedule
+    from regionopt.plan import delta_plan
+
+    fc = pd.Series([100.0] * 12, index=range(1, 13))
+    cases = [(delta_land, delta_land.solve(autarky=False).welfare),
+             (delta_clusters, delta_clusters.solve(mip_gap=1e-9).objective),
+             (SharingSchedule.from_frames(fc, {"A": 1.0, "B": 2.0}), 0.0)]
+    plan = delta_plan()
+    cases.append((plan, plan.solve(mip_gap=1e-9).objective))
+    for i, (prob, expected) in enumerate(cases):
+        path = prob.write(tmp_path / f"m{i}{suffix}")
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("mip_rel_gap", 1e-9)
+        assert h.readModel(str(path)) == highspy.HighsStatus.kOk
+        h.run()
+        assert h.getInfo().objective_function_value == pytest.approx(expected, rel=1e-7, abs=1e-6), type(prob)
+    with pytest.raises(InputError):
+        delta_land.write(tmp_path / "model.txt")

@@ -202,10 +202,11 @@ def test_result_workbook_puts_names_beside_codes(tmp_path: Path) -> None:
     res = prob.solve()
     out = write_result_workbook(res, tmp_path / "r.xlsx", names=names_of(prob))
     flows = pd.read_excel(out, sheet_name="flows")
-    assert list(flows.columns[:4]) == ["seller", "seller_name", "buyer", "buyer_name"]
+    assert list(flows.columns[:6]) == ["seller", "seller_name", "seller_name_zh", "buyer", "buyer_name",
+                                       "buyer_name_zh"]
     assert set(flows["seller_name"]) <= {"Aville", "Btown", "Ccity"}
     regions = pd.read_excel(out, sheet_name="regions")
-    assert regions.set_index("region").loc["A", "region_name"] == "Aville"
+    assert regions.set_index("region").loc["A", "name"] == "Aville"
 
 
 def test_settings_sheet_round_trips_every_default(tmp_path: Path) -> None:

@@ -427,3 +427,13 @@ def test_red_line_with_40_mu_to_spare_is_not_binding() -> None:
     assert new["slack_mu"] == pytest.approx(40.0, abs=1e-3)  # the same plan, 40 mu to spare
     assert not new["binding"]
     assert new["shadow_price_10k_cny_per_mu"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_readme_spread_cap_example_binds(delta_land) -> None:  # type: ignore[no-untyped-def]
+    """The README shows a setting that changes the plan (the old example, a cap of 20, did not bind)."""
+    free = delta_land.solve(autarky=False)
+    pr = free.projects.groupby("region")["realised_land_mu"].sum()
+    pc = [pr.get(r, 0.0) / row.population_10k for r, row in delta_land.inputs.regions.items()]
+    assert max(pc) - min(pc) > 15.0  # the unconstrained spread exceeds the cap
+    tight = delta_land.with_settings(per_capita_spread_cap=15.0).solve(autarky=False)
+    assert free.welfare - tight.welfare == pytest.approx(28_862, abs=1.0)

@@ -23,6 +23,7 @@ from pydantic import BeforeValidator, Field
 from ..datasets import haversine_km
 from ..errors import InputError
 from ..io.excel import TableSpec
+from ..names import Names
 from ..schema import (
     Code,
     DistanceRow,
@@ -188,6 +189,11 @@ class ClusterInputs:
     synergy: dict[tuple[str, str], float]
     dist: pd.DataFrame
     names: dict[str, str] = field(default_factory=dict)
+    names_zh: dict[str, str] = field(default_factory=dict)
+
+    def name_book(self) -> Names:
+        """English and Chinese names of cities, clusters and provinces (the tables', then the Delta's)."""
+        return Names.of(self.names, self.names_zh)
     #: What the tables imply that a reader of the result should know (copied into the result's notes).
     notes: tuple[str, ...] = ()
 
@@ -325,11 +331,12 @@ def validate_inputs(
     city_ids = [r.city for r in crow]
     city_set = set(city_ids)
     names: dict[str, str] = {}
-    for col in ("name", "name_en"):
+    names_zh: dict[str, str] = {}
+    for col, book in (("name", names), ("name_en", names), ("name_zh", names_zh)):
         if isinstance(cities, pd.DataFrame) and col in cities.columns:
             for code, nm in zip(city_ids, cities[col], strict=True):
                 if isinstance(nm, str) and nm:
-                    names.setdefault(code, nm)
+                    book.setdefault(code, nm)
     if distances_km is None:
         for r in crow:
             if r.lat is None or r.lon is None:
@@ -366,11 +373,11 @@ def validate_inputs(
     if len(set(cluster_ids)) != len(cluster_ids):
         dup = next(k for k in cluster_ids if cluster_ids.count(k) > 1)
         raise InputError(f"duplicate id {dup!r}", table="clusters", row=dup, field="cluster")
-    for col in ("name", "name_en"):
+    for col, book in (("name", names), ("name_en", names), ("name_zh", names_zh)):
         if isinstance(clusters, pd.DataFrame) and col in clusters.columns:
             for code, nm in zip(cluster_ids, clusters[col], strict=True):
                 if isinstance(nm, str) and nm:
-                    names.setdefault(code, nm)
+                    book.setdefault(code, nm)
     cl_set = set(cluster_ids)
 
     frows = validate_table(fit, FitRow, "fit", id_fields=("city", "cluster", "role"))

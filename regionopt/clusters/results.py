@@ -12,6 +12,7 @@ from pyomo.common.modeling import unique_component_name
 
 from ..contract import Result
 from ..errors import RegionoptError
+from ..names import role_label
 from ..solve import Solution, SolveOptions, SolveReport, Status, extract_solution, solve_model
 
 if TYPE_CHECKING:
@@ -117,7 +118,9 @@ class ClusterRoleResult(Result):
                 "change": chg,
             })
         cols = ["city", "city_name", "province", "cluster", "cluster_name", "role", "fit", "current_role", "change"]
-        return pd.DataFrame(rows, columns=cols)
+        df = inp.name_book().beside(pd.DataFrame(rows, columns=cols), "city", "province", "cluster")
+        df.insert(list(df.columns).index("role") + 1, "role_name", [role_label(r) for r in df["role"]])
+        return df
 
     @property
     def dropped(self) -> pd.DataFrame:
@@ -126,7 +129,8 @@ class ClusterRoleResult(Result):
         held = {(c, k) for c, k, _ in self.plan}
         rows = [{"city": c, "city_name": inp.names.get(c, c), "cluster": k, "current_role": r or "member"}
                 for (c, k), r in inp.current.items() if (c, k) not in held]
-        return pd.DataFrame(rows, columns=["city", "city_name", "cluster", "current_role"])
+        return inp.name_book().beside(pd.DataFrame(rows, columns=["city", "city_name", "cluster", "current_role"]),
+                                      "city", "cluster")
 
     @property
     def role_matrix(self) -> pd.DataFrame:
@@ -159,7 +163,7 @@ class ClusterRoleResult(Result):
                 "energy_10k_tce_used": sum(inp.use_energy.get((k, r), 0.0) for _, k, r in ts),
                 "energy_10k_tce_budget": inp.prov_energy.get(p, math.nan),
             })
-        return pd.DataFrame(rows).set_index("province")
+        return inp.name_book().first(pd.DataFrame(rows).set_index("province"))
 
     @property
     def objective_terms(self) -> pd.Series:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from .game import CooperativeGame, popcounts, subset_sums
+from .game import CooperativeGame, subset_sums
 
 __all__ = [
     "airport_game",
@@ -142,7 +142,6 @@ def airport_game(costs: pd.Series | Mapping[str, float]) -> CooperativeGame:
     for i in range(n):  # max over members via doubling
         half = vals[: 1 << i]
         vals[1 << i: 1 << (i + 1)] = np.maximum(half, cv[i])
-    _ = popcounts  # sizes not needed; kept import for symmetry with other builders
     return CooperativeGame(list(c.index), vals, name="airport (cost)")
 
 

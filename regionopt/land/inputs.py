@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import InputError
 from ..io.excel import TableSpec
+from ..names import Names
 from ..schema import (
     Code,
     DistanceRow,
@@ -66,7 +67,8 @@ class RegionRow(RowModel):
 
     region: Code = Field(description="region code (index)")
     province: Code = Field(description="province code the region belongs to")
-    name: str | None = Field(default=None, description="display name")
+    name: str | None = Field(default=None, description="display name (English)")
+    name_zh: str | None = Field(default=None, description="Chinese name (中文名称), shown beside the code")
     population_10k: Annotated[OptNonNegFloat, POPULATION_10K] = Field(default=None, description="resident population, 10,000 persons (needed for per-capita rules)")
     farmland_mu: OptNonNegFloat = Field(default=None, description="current farmland, mu")
     farmland_floor_mu: OptNonNegFloat = Field(default=None, description="regional farmland red line, mu")
@@ -79,7 +81,8 @@ class ProvinceRow(RowModel):
     """One province. Index: ``province`` code."""
 
     province: Code = Field(description="province code (index)")
-    name: str | None = Field(default=None, description="display name")
+    name: str | None = Field(default=None, description="display name (English)")
+    name_zh: str | None = Field(default=None, description="Chinese name (中文名称), shown beside the code")
     farmland_mu: OptNonNegFloat = Field(default=None, description="current farmland, mu (default: sum over its regions)")
     farmland_floor_mu: OptNonNegFloat = Field(default=None, description="provincial farmland red line (耕地保有量), mu")
     platform_coefficient: OptNonNegFloat = Field(default=None, description="buyer coefficient of the statutory price; empty cell = may not buy from the national platform; column absent = the verified coefficient of the province code")
@@ -294,6 +297,13 @@ class LandInputs:
 
     def province_of(self, region: str) -> str:
         return self.regions[region].province
+
+    def names(self) -> Names:
+        """English and Chinese names of the regions and provinces (the tables', then the bundled Delta names)."""
+        en = {r: row.name for r, row in self.regions.items()} | {p: row.name for p, row in self.provinces.items()}
+        zh = ({r: row.name_zh for r, row in self.regions.items()}
+              | {p: row.name_zh for p, row in self.provinces.items()})
+        return Names.of(en, zh)
 
     def label(self, key: Any) -> str:
         """User wording of an index entry (region / province code, ledger...)."""

@@ -345,11 +345,14 @@ class LandQuotaProblem(Problem):
         ].sum(min_count=1)
         names = {p: (self.inputs.provinces[p].name or p) for p in gains.index}
         gains.insert(0, "name", pd.Series(names))
+        nm = self.inputs.names()  # English and Chinese names beside every code
         return LandQuotaResult(
             status=rep.status, objective=rep.objective, mip_gap=rep.mip_gap, report=rep, notes=notes,
-            flows=tables.flows, prices=tables.prices, projects=tables.projects, reclamation=tables.reclamation,
-            farmland=tables.farmland, welfare=rep.objective + penalty, autarky_welfare=aut_w, regions=regions,
-            gains=gains, banked=tables.banked, autarky_report=aut_rep,
+            flows=nm.beside(tables.flows, "seller", "buyer"), prices=nm.first(tables.prices, "region"),
+            projects=nm.beside(tables.projects, "region"), reclamation=nm.beside(tables.reclamation, "region"),
+            farmland=nm.first(tables.farmland, "province"), welfare=rep.objective + penalty, autarky_welfare=aut_w,
+            regions=nm.beside(nm.first(regions), "province"), gains=nm.first(gains),
+            banked=nm.beside(tables.banked, "region"), autarky_report=aut_rep,
         )
 
 

@@ -105,10 +105,29 @@ class LandQuotaResult(Result):
         """Welfare with trade minus autarky welfare, 万元."""
         return self.welfare - self.autarky_welfare
 
+    def traded(self) -> pd.DataFrame:
+        """Units traded per ledger (rows, with their unit) and channel (columns); platform trades counted once.
+
+        Each row is in its ledger's own unit (construction quota and farmland area
+        in mu, paddy in mu, grain capacity in 100 kg), so a row never adds
+        different things.
+        """
+        chans = ["within_province", "bilateral", "platform"]
+        f = self.flows
+        if len(f):
+            t = f.groupby(["ledger", "channel"])["amount"].sum().unstack("channel").reindex(columns=chans)
+            t = t.fillna(0.0)
+            t["platform"] = t["platform"] / 2.0  # two legs (sale and purchase) per unit through the platform
+        else:
+            t = pd.DataFrame(columns=chans, dtype=float)
+        t = t.reindex(["construction", "area", "paddy", "grain"]).fillna(0.0)
+        t["all_channels"] = t[chans].sum(axis=1)
+        t.insert(0, "unit", ["mu", "mu", "mu", "100 kg grain capacity"])
+        t.index.name = "ledger"
+        return t
+
     def summary(self) -> pd.DataFrame:
         """Key figures of the plan as a one-column DataFrame (``value``)."""
-        f = self.flows
-        by_channel = f.groupby("channel")["amount"].sum() if len(f) else pd.Series(dtype=float)
         rows: dict[str, object] = {
             "status": self.status.value,
             "welfare_10k_cny": self.welfare,
@@ -123,17 +142,22 @@ class LandQuotaResult(Result):
             ),
             "reclaimed_mu": float(self.reclamation["reclaimed_mu"].sum()) if len(self.reclamation) else 0.0,
         }
-        for ch in ("within_province", "bilateral", "platform"):
-            amt = float(by_channel.get(ch, 0.0))
-            if ch == "platform":
-                amt /= 2.0  # two legs per unit traded through the platform
-            rows[f"traded_units_{ch}"] = amt
+        traded = self.traded()
+        for led, unit in (("construction", "mu"), ("area", "mu"), ("paddy", "mu"), ("grain", "100kg")):
+            # one row per ledger: quota mu, farmland mu and grain capacity are never added together
+            rows[f"traded_{led}_{unit}"] = float(traded.loc[led, "all_channels"]) if led in traded.index else 0.0
         binding = self.farmland[self.farmland["binding"]] if len(self.farmland) else self.farmland
         periods: dict[str, list[str]] = {}
         for prov, t in binding.index:
             periods.setdefault(str(prov), []).append(str(t))
         multi = len(self.farmland) and self.farmland.index.get_level_values(1).nunique() > 1
+        names = self.farmland["name"] if "name" in self.farmland.columns else None
+
+        def named(p: str) -> str:
+            nm = names.xs(p, level=0).iloc[0] if names is not None else ""
+            return f"{nm} ({p})" if nm else p
+
         rows["binding_red_lines"] = ", ".join(
-            f"{p} (period {', '.join(ts)})" if multi else p for p, ts in periods.items()
+            f"{named(p)} (period {', '.join(ts)})" if multi else named(p) for p, ts in periods.items()
         )
         return pd.DataFrame({"value": pd.Series(rows, dtype=object)})

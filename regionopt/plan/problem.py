@@ -15,6 +15,7 @@ from ..contract import Problem, make_settings
 from ..errors import InputError
 from ..io.excel import TableSpec
 from ..land.problem import LandQuotaProblem
+from ..names import Names
 from ..solve import Solution, SolveOptions, SolveReport, solve_checked
 from . import model as plan_model
 from .inputs import TABLES as LINK_TABLES
@@ -197,6 +198,16 @@ class RegionalPlan(Problem):
 
     def __getstate__(self) -> dict[str, Any]:
         return {"inputs": self.inputs, "_index": None}
+
+    def names(self) -> Names:
+        """English and Chinese names of the regions, provinces, cities and clusters of both models."""
+        land = self.inputs.land.inputs
+        cl = self.inputs.clusters.inputs
+        en = ({r: row.name for r, row in land.regions.items()} | {p: row.name for p, row in land.provinces.items()}
+              | dict(cl.names))
+        zh = ({r: row.name_zh for r, row in land.regions.items()}
+              | {p: row.name_zh for p, row in land.provinces.items()} | dict(cl.names_zh))
+        return Names.of(en, zh)
 
     def _size_text(self) -> str:
         cl = self.inputs.clusters.inputs

@@ -16,6 +16,7 @@ from ..enclave.examples import ramp_up_forecast
 from ..enclave.production import default_park_technology
 from ..enclave.schedule import ScheduleResult, sharing_schedule
 from ..land.readback import LandTables, read_tables
+from ..names import role_label
 from ..solve import Solution, SolveOptions, SolveReport
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ class RegionalPlanResult(Result):
         roles = pd.DataFrame(rows, columns=["city", "city_name", "province", "cluster", "cluster_name", "role",
                                             "host", "host_name", "host_province", "enclave", "fit", "enclave_km",
                                             "land_mu", "energy_10k_tce", "value_10k_cny"])
+        book = plan.names()
+        roles = book.beside(roles, "city", "province", "cluster", "host", "host_province")
+        roles.insert(list(roles.columns).index("role") + 1, "role_name", [role_label(r) for r in roles["role"]])
         enclaves, schedules, shares = _enclave_splits(plan, roles, land)
         terms = pd.Series({
             "land_welfare": float(land.regions["welfare_10k_cny"].sum()),
@@ -299,5 +303,6 @@ def _province_table(plan: RegionalPlan, land: LandTables, cl: ClusterRoleResult,
     names = {p: (inp.land.inputs.provinces[p].name or p) for p in df.index}
     df.insert(0, "name", pd.Series(names))
     df.index.name = "province"
+    df = plan.names().first(df)
     df["transfer_10k_cny"] = math.nan
     return df
