@@ -2,7 +2,7 @@
 
 - Only the *locally retained* part of each tax is shared between partner
   governments: VAT is split 50:50 central:local since the 2016 reform, corporate
-  income tax (CIT) 60:40 (POLICY.md, "Tax layers"); how the local part splits
+  income tax (CIT) 60:40 (docs/policy.md, "Tax layers"); how the local part splits
   between province, city and county differs by province and is a parameter.
 - 存量不动、增量分成: a pre-existing base stays with the host; only the increment
   above it is shared.
@@ -55,7 +55,7 @@ class TaxLayers:
     ----------
     local_share
         Locally retained share per tax. Defaults: VAT 0.5 (50:50 central:local
-        since 2016), CIT 0.4 (60:40) — POLICY.md, "Tax layers".
+        since 2016), CIT 0.4 (60:40) — docs/policy.md, "Tax layers".
     layer_split
         Split of the local part between government layers, per tax, e.g.
         ``{"vat": {"province": 0.25, "city": 0.25, "county": 0.5}}``. Differs

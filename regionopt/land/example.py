@@ -33,7 +33,7 @@ The rule (seed ``seed``, numpy ``default_rng``):
   Shanghai, Jiangsu and Zhejiang, with no contract price (payments at the
   market-clearing price; budgets, if set, are checked at the statutory
   price); transaction cost 0.5 万元/unit plus 0.002 万元/unit/km. The 增减挂钩
-  surplus prices in POLICY.md (70 万元/亩 SH, 50 JS/ZJ) are **UNVERIFIED** and are
+  surplus prices in docs/policy.md (70 万元/亩 SH, 50 JS/ZJ) are **UNVERIFIED** and are
   only shown for comparison (:data:`LINKAGE_PRICES_UNVERIFIED`);
 * minimum development guarantee 30 % of each city's project land.
 """
@@ -62,7 +62,7 @@ _OWN_FARM = {_SH: 0.35, _JS: 0.35, _ZJ: 0.35, _AH: 0.80}
 _CONS_POT = {_SH: 0.001, _JS: 0.002, _ZJ: 0.0015, _AH: 0.003}
 _CONS_COST = {_SH: 12.0, _JS: 8.0, _ZJ: 10.0, _AH: 4.0}
 _LINK_COST = {_SH: 40.0, _JS: 25.0, _ZJ: 30.0, _AH: 12.0}
-#: 增减挂钩 surplus-quota buyer prices, 万元/亩 — UNVERIFIED (secondary source in POLICY.md);
+#: 增减挂钩 surplus-quota buyer prices, 万元/亩 — UNVERIFIED (secondary source in docs/policy.md);
 #: for comparison only, never used as a default.
 LINKAGE_PRICES_UNVERIFIED = {_SH: 70.0, _JS: 50.0, _ZJ: 50.0}
 RULE = "regionopt.land.example module docstring (seeded rule from sourced city data)"

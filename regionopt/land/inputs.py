@@ -161,7 +161,7 @@ class LandSettings(BaseModel):
         (needs a ``distances_km`` table).
     platform_payout_coefficient
         The platform pays sellers the statutory unit price times this
-        coefficient. **Assumption**: no source in POLICY.md gives the payout to
+        coefficient. **Assumption**: no source in docs/policy.md gives the payout to
         supplying provinces; 1.0 (the lowest verified tier) by default.
     national_floor_mu
         National (all provinces) farmland red line, mu.

@@ -1,6 +1,6 @@
 """Statutory price of cross-province supplementary farmland (国家统筹).
 
-Source: 跨省域补充耕地资金收支管理办法, 附件1 (see POLICY.md / docs/land.md)::
+Source: 跨省域补充耕地资金收支管理办法, 附件1 (see docs/policy.md / docs/land.md)::
 
     charge [万元/亩] = (base price + grain-capacity price) x buyer-province coefficient
     base price       = 10 万元/亩 for farmland quantity, 20 万元/亩 for paddy (水田)
@@ -16,7 +16,7 @@ ledger separately and the per-mu charge is recovered exactly:
 * ``paddy`` : (paddy base - base) x coefficient per mu of paddy,
 * ``grain`` : capacity price x coefficient per 100 kg of capacity.
 
-Coefficients verified in POLICY.md: Beijing/Shanghai 2; Tianjin/Jiangsu/
+Coefficients verified in docs/policy.md: Beijing/Shanghai 2; Tianjin/Jiangsu/
 Zhejiang/Guangdong 1.5; Liaoning/Fujian/Shandong 1. The tier holding Anhui is
 **not verified** (0.8 is often quoted): it is left out, so Anhui cannot buy
 from the platform unless the user supplies a coefficient.
@@ -43,7 +43,7 @@ LEDGER_UNITS: dict[str, str] = {
     "grain": "100 kg grain capacity",
 }
 
-#: Verified buyer-province coefficients by GB/T 2260 province code (POLICY.md):
+#: Verified buyer-province coefficients by GB/T 2260 province code (docs/policy.md):
 #: Beijing, Shanghai 2; Tianjin, Jiangsu, Zhejiang, Guangdong 1.5; Liaoning,
 #: Fujian, Shandong 1. Unverified tiers (Anhui's among them) are absent.
 VERIFIED_COEFFICIENTS: dict[str, float] = {

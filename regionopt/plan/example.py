@@ -2,7 +2,7 @@
 
 Sourced: everything the land and cluster examples source (cities, provinces,
 clusters and their member cities, the statutory price), the enclave pairs
-(the cases in POLICY.md) and the retained tax of 41 万元/亩 a year
+(the cases in docs/policy.md) and the retained tax of 41 万元/亩 a year
 (Longquan–Xiaoshan co-built park, cs.zjol.com.cn 2018-07-02).
 **Illustrative**: the land and cluster examples' generated parameters, the
 value of a cluster score point, the enclave distance penalty, and the
@@ -30,7 +30,7 @@ __all__ = ["DELTA_ENCLAVES", "SEED_CLUSTERS", "delta_land_shares", "delta_plan",
 #: Zhoushan, Jiaxing, Shaoxing and Quzhou linked in).
 SEED_CLUSTERS = ("NAT22-03", "NAT22-04", "NAT21-11")
 
-#: The Delta's enclave cases (POLICY.md) as source -> host pairs; the splits are not public.
+#: The Delta's enclave cases (docs/policy.md) as source -> host pairs; the splits are not public.
 DELTA_ENCLAVES = pd.DataFrame(
     [
         ("330100", "341800", None, "Xintang (Xiaoshan, Hangzhou) down-feather park in Xuancheng (xsnet.cn 2024-09-12)"),

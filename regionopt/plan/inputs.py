@@ -72,7 +72,7 @@ class PlanSettings(BaseModel):
     tax_10k_cny_per_mu_per_year: float = Field(
         default=41.0, ge=0, allow_inf_nan=False,
         description="locally retained tax of a role's land, 万元 per mu per year, for enclave revenue and "
-        "schedules; 41 = the Longquan–Xiaoshan co-built park (cs.zjol.com.cn, 2018-07-02; POLICY.md)")
+        "schedules; 41 = the Longquan–Xiaoshan co-built park (cs.zjol.com.cn, 2018-07-02; docs/policy.md)")
     enclave_split: Literal["nucleolus", "shapley"] = Field(
         default="nucleolus", description="rule for an enclave whose source_share is empty: the pair's enclave game "
         "(contributions) split by this rule")

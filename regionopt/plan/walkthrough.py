@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             pass
     ids = list(SEED_CLUSTERS) if args.clusters == "seed" else jiangsu_clusters()
     print("regionopt — the integrated Yangtze River Delta plan:", CLUSTER_SETS[args.clusters])
-    print("Sourced: cities, provinces, clusters, the statutory price, the enclave pairs (POLICY.md cases), the")
+    print("Sourced: cities, provinces, clusters, the statutory price, the enclave pairs (docs/policy.md cases), the")
     print("retained tax of 41 万元/亩 a year. ILLUSTRATIVE: project values, quotas, costs, fit scores, role land,")
     print("the value of a cluster score point (20,000 万元) and the enclave parameters (docs/plan.md).")
     plan = delta_plan(ids)

@@ -27,7 +27,7 @@ from .core import (
     solve_model,
 )
 from .diagnosis import describe_bound, describe_constraint, diagnose_infeasibility, raise_infeasible
-from .pipeline import Solved, solve_checked
+from .pipeline import Solved, solve_checked, solve_live
 from .types import Duals, Solution, SolveOptions, SolveReport, Status
 
 __all__ = [
@@ -46,5 +46,6 @@ __all__ = [
     "raise_solver_failure",
     "resolve_with_integers_fixed",
     "solve_checked",
+    "solve_live",
     "solve_model",
 ]
