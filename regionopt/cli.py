@@ -111,6 +111,21 @@ def _print_summary(res: Any, out: TextIO) -> None:
         print(f"{str(k).ljust(width)}  {v}", file=out)
 
 
+def _summary_or_stop(res: Any, out: TextIO) -> bool:
+    """Print the summary; without a plan also say so and the notes, and return False."""
+    _print_summary(res, out)
+    if _has_plan(res):
+        return True
+    print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
+    _print_notes(res, out)
+    return False
+
+
+def _head(rows: Any, top: int, verb: str = "first") -> str:
+    """``"first 15 of 80"`` or ``"all 12"``."""
+    return f"{verb} {top} of {len(rows)}" if len(rows) > top else f"all {len(rows)}"
+
+
 def _print_notes(res: Any, out: TextIO) -> None:
     for n in getattr(res, "notes", []) or []:
         print(f"note: {n}", file=out)
@@ -118,10 +133,7 @@ def _print_notes(res: Any, out: TextIO) -> None:
 
 def _print_land(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
-    _print_summary(res, out)
-    if not _has_plan(res):
-        print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
-        _print_notes(res, out)
+    if not _summary_or_stop(res, out):
         return
     why: dict[str, list[str]] = {}
     if problem is not None:
@@ -139,8 +151,8 @@ def _print_land(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = 
     if len(flows) == 0:
         print("\n== Flows: none (no quota moves between regions)", file=out)
     else:
-        head = f"top {top} of {len(flows)}" if len(flows) > top else f"all {len(flows)}"
-        print(f"\n== Largest flows ({head}; amount in the ledger's unit, prices and payments in 万元)", file=out)
+        print(f"\n== Largest flows ({_head(flows, top, 'top')}; amount in the ledger's unit, prices and payments "
+              "in 万元)", file=out)
         cols = [c for c in ("seller", "seller_name", "buyer", "buyer_name", "ledger", "channel", "amount", "unit",
                             "price_10k_cny_per_unit", "payment_10k_cny") if c in flows.columns]
         _fmt(flows.sort_values("amount", ascending=False).head(top)[cols].reset_index(drop=True), out)
@@ -172,14 +184,10 @@ def _print_land(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = 
 
 def _print_clusters(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
-    _print_summary(res, out)
-    if not _has_plan(res):
-        print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
-        _print_notes(res, out)
+    if not _summary_or_stop(res, out):
         return
     a = res.assignments
-    head = f"first {top} of {len(a)}" if len(a) > top else f"all {len(a)}"
-    print(f"\n== Assignments ({head}; the workbook has all)", file=out)
+    print(f"\n== Assignments ({_head(a, top)}; the workbook has all)", file=out)
     _fmt(a.head(top), out)
     print("\n== Provinces: roles, cores, land (mu) and energy (10k tce) against budgets", file=out)
     _fmt(res.province_summary, out)
@@ -203,16 +211,12 @@ def _print_enclave(res: Any, args: argparse.Namespace, out: TextIO, problem: Any
 
 def _print_plan(res: Any, args: argparse.Namespace, out: TextIO, problem: Any = None) -> None:
     top = int(getattr(args, "top", 15))
-    _print_summary(res, out)
-    if not _has_plan(res):
-        print("\nNo plan was found before the solver stopped: raise --time-limit.", file=out)
-        _print_notes(res, out)
+    if not _summary_or_stop(res, out):
         return
     print("\n== Provinces, 万元 (land welfare, cluster value, welfare) and the roles they credit and host", file=out)
     _fmt(res.provinces, out)
     roles = res.roles
-    head = f"first {top} of {len(roles)}" if len(roles) > top else f"all {len(roles)}"
-    print(f"\n== Roles ({head}; host differs from city for a role in an enclave)", file=out)
+    print(f"\n== Roles ({_head(roles, top)}; host differs from city for a role in an enclave)", file=out)
     _fmt(roles.head(top), out)
     if len(res.enclaves):
         print("\n== Enclaves: source, host, land, tax and the split", file=out)
