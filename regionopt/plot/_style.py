@@ -12,6 +12,8 @@ from typing import Any, Literal
 import pandas as pd
 from matplotlib import font_manager
 
+from ..names import ROLE_NAMES
+
 Lang = Literal["auto", "en", "zh"]
 
 #: CJK font families tried in this order (Simplified Chinese first).
@@ -205,15 +207,8 @@ def with_unit(label: str, unit: str) -> str:
 
 
 # --------------------------------------------------------------------------- roles and channels
-#: Readable role labels (English, Chinese).
-ROLE_LABELS: dict[str, tuple[str, str]] = {
-    "core": ("Core", "核心"),
-    "rd": ("R&D", "研发"),
-    "manufacturing": ("Manufacturing", "制造"),
-    "supplier": ("Supplier", "配套"),
-    "logistics": ("Logistics", "物流"),
-    "member": ("Member (role not given)", "成员(分工未定)"),
-}
+#: Readable role labels (English, Chinese): the library's (:data:`regionopt.names.ROLE_NAMES`) plus "member".
+ROLE_LABELS: dict[str, tuple[str, str]] = {**ROLE_NAMES, "member": ("Member (role not given)", "成员(分工未定)")}
 #: Role colours (Okabe–Ito palette, distinguishable with common colour-vision deficiencies).
 ROLE_COLORS: dict[str, str] = {
     "core": "#D55E00",
