@@ -58,7 +58,7 @@ RANGES = {
 
 def _warm() -> bool:
     """Import what a worker runs (pyomo, pandas, regionopt) once, as a running cluster already has."""
-    import regionopt.land.problem  # noqa: F401
+    import regionopt.land.problem
     import regionopt.scenarios.runner  # noqa: F401
 
     return True
