@@ -247,3 +247,19 @@ def test_delta_walkthrough_explains_what_looks_wrong(capsys) -> None:
     assert "No statutory price (NaN) for the cities of Anhui" in text
     assert "effective floor" in text and "red_line_follows_trade" in text
     assert "traded_construction_mu" in text and "traded_units" not in text  # never adds mu and 100 kg
+
+
+def test_plan_leaves_an_existing_workbook_alone_when_it_fails(tmp_path, capsys, monkeypatch) -> None:
+    """The output check must not write: a failed plan used to leave an empty file where the workbook was."""
+    import regionopt.plan
+    from regionopt.errors import RegionoptError
+
+    out = tmp_path / "plan.xlsx"
+    out.write_bytes(b"last week's plan")
+
+    def fail(*a, **k):  # type: ignore[no-untyped-def]
+        raise RegionoptError("the solver stopped")
+
+    monkeypatch.setattr(regionopt.plan, "delta_plan", fail)
+    assert main(["plan", "--no-game", "--excel", str(out)]) == 2
+    assert out.read_bytes() == b"last week's plan"

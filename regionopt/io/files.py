@@ -23,6 +23,16 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
+def _folder_of(path: Path) -> Path:
+    """The folder ``path`` would be written in; an InputError if it is missing or ``path`` is a folder."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise InputError(f"folder {str(folder)!r} does not exist", table="output", field="path", value=str(path))
+    if path.is_dir():
+        raise InputError(f"{str(path)!r} is a folder, not a file", table="output", field="path", value=str(path))
+    return folder
+
+
 def check_writable(path: str | Path) -> Path:
     """Check, before any work is done, that ``path`` can be written: its folder exists and is writable.
 
@@ -33,11 +43,7 @@ def check_writable(path: str | Path) -> Path:
         the folder is not writable.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"folder {str(folder)!r} does not exist", table="output", field="path", value=str(path))
-    if path.is_dir():
-        raise InputError(f"{str(path)!r} is a folder, not a file", table="output", field="path", value=str(path))
+    folder = _folder_of(path)
     if not os.access(folder, os.W_OK | os.X_OK):
         raise InputError(f"cannot write in {str(folder)!r} (permission denied)", table="output", field="path",
                          value=str(path))
@@ -56,11 +62,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         If the folder does not exist or is not writable (naming the path).
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"folder {str(folder)!r} does not exist", table="output", field="path", value=str(path))
-    if path.is_dir():
-        raise InputError(f"{str(path)!r} is a folder, not a file", table="output", field="path", value=str(path))
+    folder = _folder_of(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix or ".tmp", dir=folder)
     except OSError as exc:

@@ -37,14 +37,13 @@ def add_options(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Solve and print the plan; write the workbook."""
-    from ..io.files import atomic_path
+    from ..io.files import check_writable
     from . import delta_plan, jiangsu_clusters
     from .example import SEED_CLUSTERS
 
     out = Path(args.excel) if args.excel else None
     if out is not None:
-        with atomic_path(out):  # check the folder is writable before the solves
-            pass
+        check_writable(out)  # before the solves; the workbook itself is written (atomically) at the end
     ids = list(SEED_CLUSTERS) if args.clusters == "seed" else jiangsu_clusters()
     print("regionopt — the integrated Yangtze River Delta plan:", CLUSTER_SETS[args.clusters])
     print("Sourced: cities, provinces, clusters, the statutory price, the enclave pairs (docs/policy.md cases), the")
