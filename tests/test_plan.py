@@ -226,3 +226,24 @@ def test_pareto_front_is_efficient() -> None:
                 assert not dominated, (a, b)
     mins = t[[c for c in t.columns if c.startswith("gain_")]].min(axis=1)
     assert np.allclose(mins, t["equity"], atol=1e-5)
+
+
+def test_province_table_and_equity_front_attribute_alike(delta_plan_result) -> None:  # type: ignore[no-untyped-def]
+    """The provinces' welfare adds up to the plan's, and their cluster value is the one the front constrains."""
+    import pyomo.environ as pyo
+
+    from regionopt.plan.attribution import city_cluster_values
+    from regionopt.plan.pareto import province_benefits
+
+    res = delta_plan_result
+    assert res.provinces["welfare_10k_cny"].sum() == pytest.approx(res.objective, rel=1e-9)
+    plan = res.problem
+    m = plan.to_pyomo()
+    from regionopt.solve import solve_model
+
+    solve_model(m, SolveOptions(mip_gap=1e-9))
+    expr = province_benefits(plan, m)
+    assert sum(pyo.value(e) for e in expr.values()) == pytest.approx(pyo.value(m.welfare), rel=1e-9)
+    cities = city_cluster_values(plan, lambda name, key: (m.clusters.component(name) if name != "e" else m.e)[key].value
+                                 or 0.0, {}, list(m.clusters.W), list(m.clusters.PAIRS))
+    assert sum(cities.values()) == pytest.approx(pyo.value(m.cluster_value - m.enclave_cost), rel=1e-9)

@@ -69,8 +69,9 @@ def coordination_table(plan: RegionalPlan, options: SolveOptions | None = None) 
     cols: dict[str, pd.Series] = {}
     status, gaps = {}, {}
     names: pd.Series | None = None
+    m = plan.to_pyomo()  # one model; each regime only fixes or frees the cross-border columns
     for name, (trade, encl) in REGIMES.items():
-        res = plan._solve(opts, regime=(trade, encl, None))
+        res = plan._solve(opts, regime=(trade, encl, None), model=m)
         cols[name] = res.provinces["welfare_10k_cny"]
         names = res.provinces["name"]
         status[name], gaps[name] = res.status.value, res.mip_gap
@@ -138,7 +139,8 @@ def province_game(plan: RegionalPlan, options: SolveOptions | None = None
     provinces = sorted({plan.index.province_of[c] for c in plan.index.cities})
     n = len(provinces)
     t0 = time.perf_counter()
-    alone = plan._solve(opts, regime=(True, True, frozenset()))
+    m = plan.to_pyomo()  # one model for every coalition: a coalition only fixes or frees cross-border columns
+    alone = plan._solve(opts, regime=(True, True, frozenset()), model=m)
     w0 = alone.objective
     rows = [{"coalition": (), "W": w0, "v": 0.0, "status": alone.status.value, "mip_gap": alone.mip_gap}]
     values = np.zeros(1 << n)
@@ -149,7 +151,8 @@ def province_game(plan: RegionalPlan, options: SolveOptions | None = None
             if size == 1:
                 w, st, gap = w0, alone.status.value, alone.mip_gap
             else:
-                rep, _ = plan.solve_regime(trade=True, enclaves=True, coalition=frozenset(members), options=opts)
+                rep, _ = plan.solve_regime(trade=True, enclaves=True, coalition=frozenset(members), options=opts,
+                                           model=m)
                 w, st, gap = rep.objective, rep.status.value, rep.mip_gap
             values[mask] = w - w0
             rows.append({"coalition": members, "W": w, "v": w - w0, "status": st, "mip_gap": gap})

@@ -10,7 +10,6 @@ capacities are shared rows here, counted where the role is hosted).
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -263,7 +262,3 @@ def apply_regime(m: Block, land: LandInputs, land_ix: LandIndex, ix: PlanIndex, 
                 ev.unfix()
         else:
             ev.fix(0)
-
-
-def finite(x: float) -> float:
-    return x if math.isfinite(x) else math.nan

@@ -36,6 +36,7 @@ from pyomo.common.modeling import unique_component_name
 
 from ..errors import InputError
 from ..solve import SolveOptions, solve_model
+from .attribution import city_cluster_values
 
 if TYPE_CHECKING:
     from .problem import RegionalPlan
@@ -86,13 +87,13 @@ class ParetoFront:
 
 
 def province_benefits(plan: RegionalPlan, m: pyo.Block) -> dict[str, Any]:
-    """Linear expressions of each province's benefit before transfers (万元), summing to the objective."""
+    """Linear expressions of each province's benefit before transfers (万元), summing to the objective.
+
+    Land: its regions' project value minus the reclamation, transaction and platform costs they bear.
+    Clusters: the value of its cities (:func:`~regionopt.plan.attribution.city_cluster_values`).
+    """
     inp = plan.inputs
     land, lix = inp.land.inputs, inp.land.index
-    st, cst = inp.settings, inp.clusters.settings
-    V = st.value_per_point_10k_cny
-    ix = plan.index
-    cin = inp.clusters.inputs
     lb, cb = m.land, m.clusters
     out: dict[str, Any] = {p: 0.0 for p in lix.provinces}
     prov = lix.province_of
@@ -115,35 +116,11 @@ def province_benefits(plan: RegionalPlan, m: pyo.Block) -> dict[str, Any]:
         for p in lix.provinces:
             out[p] -= pen
     shares = {pair: (e.source_share if e.source_share is not None else 0.5) for pair, e in inp.links.enclaves.items()}
-    for (c, k, r) in ix.cand:
-        val = V * cst.fit_weight * cin.fit[c, k, r]
-        if val:
-            out[ix.province_of[c]] += val * cb.z[c, k, r]
-    for (a, b, k, r) in ix.enclave_keys:
-        fitv = V * cst.fit_weight * cin.fit[a, k, r]
-        pen = V * st.enclave_penalty_points_per_km * ix.dist[a, b]
-        s = shares[a, b]
-        # the role's value leaves a's home count and is split between a and b
-        out[ix.province_of[a]] += (s * (fitv - pen) - fitv) * m.e[a, b, k, r]
-        out[ix.province_of[b]] += (1 - s) * (fitv - pen) * m.e[a, b, k, r]
-    for (c, k, k2) in cb.W:
-        out[ix.province_of[c]] += V * cst.synergy_weight * cin.synergy[k, k2] * cb.w[c, k, k2]
-    if cst.homogeneity == "penalty":
-        for (a, b, g) in cb.PAIRS:
-            half = V * cst.homogeneity_penalty / 2 * cb.h[a, b, g]
-            out[ix.province_of[a]] -= half
-            out[ix.province_of[b]] -= half
-    if cst.change_penalty:
-        by_ck = inp.clusters.index.by_ck
-        for (c, k) in set(by_ck) | set(cin.current):
-            ts = by_ck.get((c, k), [])
-            if (c, k) in cin.current:
-                r0 = cin.current[c, k]
-                cur = [t for t in ts if r0 is None or t[2] == r0]
-                term: Any = 1 - sum(cb.z[t] for t in cur)
-            else:
-                term = sum(cb.z[t] for t in ts)
-            out[ix.province_of[c]] -= V * cst.change_penalty * term
+    comps = {"z": cb.z, "w": cb.w, "h": getattr(cb, "h", None), "e": m.e}
+    cities = city_cluster_values(plan, lambda name, key: comps[name][key], shares, list(cb.W),
+                                 list(cb.PAIRS) if comps["h"] is not None else [])
+    for c, v in cities.items():
+        out[plan.index.province_of[c]] += v
     return out
 
 

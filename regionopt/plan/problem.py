@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -122,13 +121,7 @@ class RegionalPlan(Problem):
         """
         st = make_settings(PlanSettings, settings, **setting_values)
         links = validate_links(land.inputs, clusters.inputs, land_shares, enclaves)
-        if st.coalition is not None:
-            for p in st.coalition:
-                if p not in land.inputs.provinces:
-                    raise InputError("unknown province", table="settings", row=p, field="coalition", value=p)
-        if st.period not in land.inputs.periods:
-            raise InputError(f"the land model has periods {list(land.inputs.periods)}", table="settings",
-                             field="period", value=st.period)
+        _check_settings(st, land)
         return cls(PlanInputs(land, clusters, links, st))
 
     @classmethod
@@ -187,8 +180,8 @@ class RegionalPlan(Problem):
         land = inp.land.with_settings(**land_ch) if land_ch else inp.land
         cl = inp.clusters.with_settings(**cl_ch) if cl_ch else inp.clusters
         st = make_settings(PlanSettings, inp.settings, **changes)
-        plan = RegionalPlan.from_problems(land, cl, settings=st)
-        return RegionalPlan(PlanInputs(land, cl, inp.links, plan.settings))
+        _check_settings(st, land)
+        return RegionalPlan(PlanInputs(land, cl, inp.links, st))
 
     @property
     def index(self) -> PlanIndex:
@@ -245,19 +238,26 @@ class RegionalPlan(Problem):
         return super().solve(options, **overrides)
 
     def _solve(self, options: SolveOptions,  # type: ignore[override]
-               regime: tuple[bool, bool, frozenset[str] | None] | None = None) -> RegionalPlanResult:
+               regime: tuple[bool, bool, frozenset[str] | None] | None = None,
+               model: pyo.Block | None = None) -> RegionalPlanResult:
+        """Solve and read back; ``regime`` overrides the settings' one, on ``model`` if given (built once
+        by the callers that solve many regimes: the coordination table, the provinces' game)."""
         from .results import RegionalPlanResult
 
-        m = self.to_pyomo()
-        if regime is not None:
-            self._apply(m, regime)
+        m = model if model is not None else self.to_pyomo()
+        if regime is not None or model is not None:
+            self._apply(m, regime if regime is not None else self._default_regime())
         solved = solve_checked(m, options, what=self.what, label=self.inputs.label, prices=True)
         return RegionalPlanResult.read(self, solved.report, solved.solution, options, solved.notes)
 
     def solve_regime(self, *, trade: bool, enclaves: bool, coalition: frozenset[str] | None = None,
-                     options: SolveOptions | None = None) -> tuple[SolveReport, Solution | None]:
-        """Solve under a coordination regime (see :func:`~regionopt.plan.model.apply_regime`); no readback."""
-        m = self.to_pyomo()
+                     options: SolveOptions | None = None, model: pyo.Block | None = None,
+                     ) -> tuple[SolveReport, Solution | None]:
+        """Solve under a coordination regime (see :func:`~regionopt.plan.model.apply_regime`); no readback.
+
+        ``model``: a model of this plan (:meth:`to_pyomo`) to re-use; the regime is applied to it.
+        """
+        m = model if model is not None else self.to_pyomo()
         self._apply(m, (trade, enclaves, coalition))
         solved = solve_checked(m, options or SolveOptions(), what=self.what, label=self.inputs.label)
         return solved.report, solved.solution
@@ -289,5 +289,12 @@ class RegionalPlan(Problem):
         return augmecon2(self, equity, points, options or SolveOptions())
 
 
-def _nan_if_inf(x: float) -> float:
-    return x if math.isfinite(x) else math.nan
+def _check_settings(st: PlanSettings, land: LandQuotaProblem) -> None:
+    """The settings that refer to the land model: coalition provinces and the roles' period."""
+    if st.coalition is not None:
+        for p in st.coalition:
+            if p not in land.inputs.provinces:
+                raise InputError("unknown province", table="settings", row=p, field="coalition", value=p)
+    if st.period not in land.inputs.periods:
+        raise InputError(f"the land model has periods {list(land.inputs.periods)}", table="settings",
+                         field="period", value=st.period)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -18,6 +17,7 @@ from ..enclave.schedule import ScheduleResult, sharing_schedule
 from ..land.readback import LandTables, read_tables
 from ..names import role_label
 from ..solve import Solution, SolveOptions, SolveReport
+from .attribution import city_cluster_values
 
 if TYPE_CHECKING:
     from .coordination import FairSplit
@@ -125,7 +125,7 @@ class RegionalPlanResult(Result):
             "enclave_cost": V * st.enclave_penalty_points_per_km * float(roles["enclave_km"].sum()),
         }, name="10k_cny")
         terms["total"] = terms["land_welfare"] + terms["cluster_value"] - terms["enclave_cost"]
-        provinces = _province_table(plan, land, cl, roles, shares)
+        provinces = _province_table(plan, land, sol, roles, shares)
         out = cls(status=rep.status, objective=rep.objective, mip_gap=rep.mip_gap, report=rep, notes=list(notes),
                   problem=plan, roles=roles, land=land, cluster_plan=cl, enclaves=enclaves, schedules=schedules,
                   provinces=provinces, terms=terms, options=options)
@@ -259,30 +259,15 @@ def _enclave_splits(plan: RegionalPlan, roles: pd.DataFrame, land: LandTables
     return pd.DataFrame(rows, columns=cols), schedules, shares
 
 
-def _province_table(plan: RegionalPlan, land: LandTables, cl: ClusterRoleResult, roles: pd.DataFrame,
+def _province_table(plan: RegionalPlan, land: LandTables, sol: Solution, roles: pd.DataFrame,
                     shares: dict[tuple[str, str], float]) -> pd.DataFrame:
-    """Welfare per province: land at market prices plus the cluster value its cities get."""
+    """Welfare per province: land at market prices plus the cluster value its cities get
+    (:func:`~regionopt.plan.attribution.city_cluster_values`)."""
     inp = plan.inputs
-    st = inp.settings
-    V = st.value_per_point_10k_cny
-    cl_st = inp.clusters.settings
-    city_value: dict[str, float] = defaultdict(float)
-    for r in roles.itertuples():
-        if r.enclave:
-            s = shares.get((r.city, r.host), 0.5)
-            city_value[r.city] += s * r.value_10k_cny
-            city_value[r.host] += (1 - s) * r.value_10k_cny
-        else:
-            city_value[r.city] += r.value_10k_cny
-    # synergy, homogeneity and change terms, attributed to the city where they arise
-    sol_terms = cl.term_values
-    if sol_terms:
-        total_other = V * (cl_st.synergy_weight * sol_terms["synergy"] - cl_st.homogeneity_penalty
-                           * sol_terms["homogeneity"] - cl_st.change_penalty * sol_terms["changes"])
-        held = sorted({c for c, _, _ in cl.plan})
-        for c in held:  # spread over the cities of the plan in proportion to their roles
-            n = sum(1 for t in cl.plan if t[0] == c)
-            city_value[c] += total_other * n / max(1, len(cl.plan))
+    csol = sol.within("clusters")
+    vals = {"z": csol.var("z"), "w": csol.var("w"), "h": csol.var("h"), "e": sol.var("e")}
+    city_value = city_cluster_values(plan, lambda name, key: vals[name].get(key, 0.0), shares,
+                                     list(vals["w"]), list(vals["h"]))  # type: ignore[arg-type]
     lr = land.regions
     prov = {r: plan.inputs.land.inputs.regions[r].province for r in lr.index}
     df = pd.DataFrame({"land_welfare_10k_cny": lr["welfare_10k_cny"].groupby(prov).sum()})
