@@ -243,11 +243,12 @@ class LandQuotaProblem(Problem):
 
     def _solve(self, options: SolveOptions, autarky: bool = True,  # type: ignore[override]
                route: str = "auto") -> LandQuotaResult:
-        if self._route(route, options) == "pyomo" and options.solver not in HIGHS_NAMES:
+        chosen = self._route(route, options)
+        if chosen == "pyomo" and options.solver not in HIGHS_NAMES:
             return self._solve_pyomo(options, autarky)
         clock = _Clock()
         with clock("build"):
-            model = self.to_pyomo() if self._route(route, options) == "pyomo" else None
+            model = self.to_pyomo() if chosen == "pyomo" else None
             cm = compile_model(model) if model is not None else self.compile()
         with clock("load"):
             live = LiveModel(cm, log=options.tee)

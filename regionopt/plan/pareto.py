@@ -143,17 +143,16 @@ def augmecon2(plan: RegionalPlan, equity: str, points: int, options: SolveOption
     if not isinstance(points, int) or points < 1:
         raise InputError("must be a whole number >= 1", table="pareto", field="points", value=points)
     provinces = sorted({plan.index.province_of[c] for c in plan.index.cities})
-    # benefits when every province plans alone (constants of the gains)
-    m0 = plan.to_pyomo()
-    plan._apply(m0, (False, False, None))
-    ben0 = province_benefits(plan, m0)
-    rep0 = solve_model(m0, options)
-    if not rep0.status.has_solution:
-        raise InputError(f"planning alone has no solution ({rep0.status.value})", table="pareto")
-    alone = {p: float(pyo.value(ben0[p])) for p in provinces}
-
+    # one model: first every province alone (the benefits there are the constants of the gains),
+    # then back to the plan's own regime for the front
     m = plan.to_pyomo()
     ben = province_benefits(plan, m)
+    plan._apply(m, (False, False, None))
+    rep0 = solve_model(m, options)
+    if not rep0.status.has_solution:
+        raise InputError(f"planning alone has no solution ({rep0.status.value})", table="pareto")
+    alone = {p: float(pyo.value(ben[p])) for p in provinces}
+    plan._apply(m, plan._default_regime())
     gain = {p: ben[p] - alone[p] for p in provinces}
     unit = "10k_cny"
     f2_name = unique_component_name(m, "equity")
