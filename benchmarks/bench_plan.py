@@ -56,5 +56,5 @@ def bench_game(size: str, timer: Timer) -> dict[str, Any]:
         split = res.fair_split("nucleolus")
     return {"v_N": split.game.grand_value, "in_core": split.core.in_core,
             "least_core_eps": split.least_core.epsilon,
-            "joint_minus_alone": float(coord.loc["total", "gain_joint_vs_alone"]),
+            "joint_minus_alone": float(coord.loc["total", "gain_joint_vs_alone_10k_cny"]),
             "max_abs_transfer": float(split.table["transfer_10k_cny"].abs().max())}

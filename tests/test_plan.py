@@ -165,15 +165,15 @@ def test_coordination_is_monotone_and_the_split_is_efficient() -> None:
     res = plan.solve(EXACT)
     coord = res.coordination
     tot = coord.loc["total"]
-    tol = 1e-6 * max(1.0, abs(tot["joint"]))
-    assert tot["joint"] >= max(tot["land_trade_only"], tot["enclaves_only"]) - tol
-    assert min(tot["land_trade_only"], tot["enclaves_only"]) >= tot["alone"] - tol
-    assert tot["joint"] == pytest.approx(res.objective, rel=1e-9)
+    tol = 1e-6 * max(1.0, abs(tot["joint_10k_cny"]))
+    assert tot["joint_10k_cny"] >= max(tot["land_trade_only_10k_cny"], tot["enclaves_only_10k_cny"]) - tol
+    assert min(tot["land_trade_only_10k_cny"], tot["enclaves_only_10k_cny"]) >= tot["alone_10k_cny"] - tol
+    assert tot["joint_10k_cny"] == pytest.approx(res.objective, rel=1e-9)
     split = res.fair_split("shapley")
     v = split.game
     assert v.grand_value >= sum(v.value([p]) for p in v.players) - tol
     assert float(split.allocation.sum()) == pytest.approx(v.grand_value, abs=1e-6)
-    assert float(split.table["transfer_10k_cny"].sum()) == pytest.approx(0.0, abs=1e-5 * max(1.0, tot["joint"]))
+    assert float(split.table["transfer_10k_cny"].sum()) == pytest.approx(0.0, abs=1e-5 * max(1.0, tot["joint_10k_cny"]))
     assert res.provinces["transfer_10k_cny"].notna().all()
 
 

@@ -60,8 +60,9 @@ REGIMES: dict[str, tuple[bool, bool]] = {
 def coordination_table(plan: RegionalPlan, options: SolveOptions | None = None) -> pd.DataFrame:
     """Welfare of every province (万元) under the four regimes of :data:`REGIMES`, and the total.
 
-    Columns ``alone``, ``land_trade_only``, ``enclaves_only``, ``joint`` and
-    ``gain_joint_vs_alone``; ``attrs["status"]`` and ``attrs["mip_gap"]`` per regime.
+    Columns ``alone_10k_cny``, ``land_trade_only_10k_cny``, ``enclaves_only_10k_cny``,
+    ``joint_10k_cny`` and ``gain_joint_vs_alone_10k_cny``; ``attrs["status"]`` and
+    ``attrs["mip_gap"]`` per regime.
     The totals are monotone (joint ≥ either single channel ≥ alone) up to the
     solver's gap: each regime is a relaxation of the one before.
     """
@@ -72,14 +73,14 @@ def coordination_table(plan: RegionalPlan, options: SolveOptions | None = None) 
     m = plan.to_pyomo()  # one model; each regime only fixes or frees the cross-border columns
     for name, (trade, encl) in REGIMES.items():
         res = plan._solve(opts, regime=(trade, encl, None), model=m)
-        cols[name] = res.provinces["welfare_10k_cny"]
+        cols[f"{name}_10k_cny"] = res.provinces["welfare_10k_cny"]
         names = res.provinces["name"]
         status[name], gaps[name] = res.status.value, res.mip_gap
     df = pd.DataFrame(cols)
     df.loc["total"] = df.sum()
     df.insert(0, "name", pd.concat([names if names is not None else pd.Series(dtype=object),
                                     pd.Series({"total": "all provinces"})]))
-    df["gain_joint_vs_alone"] = df["joint"] - df["alone"]
+    df["gain_joint_vs_alone_10k_cny"] = df["joint_10k_cny"] - df["alone_10k_cny"]
     df.index.name = "province"
     df.attrs.update(status=status, mip_gap=gaps, unit="10k_cny")
     return df
