@@ -82,6 +82,7 @@ def coordination_table(plan: RegionalPlan, options: SolveOptions | None = None) 
                                     pd.Series({"total": "all provinces"})]))
     df["gain_joint_vs_alone_10k_cny"] = df["joint_10k_cny"] - df["alone_10k_cny"]
     df.index.name = "province"
+    df = plan.names().first(df)  # name and name_zh beside each province code
     df.attrs.update(status=status, mip_gap=gaps, unit="10k_cny")
     return df
 
@@ -184,6 +185,7 @@ def fair_split(result: RegionalPlanResult, rule: str = "nucleolus") -> FairSplit
     table["fair_payoff_10k_cny"] = table["alone_10k_cny"] + table["share_10k_cny"]
     table["plan_welfare_10k_cny"] = plan_w.reindex(provinces)
     table["transfer_10k_cny"] = table["fair_payoff_10k_cny"] - table["plan_welfare_10k_cny"]
+    table = result.problem.names().first(table)
     table.attrs.update(rule=rule, unit="10k_cny", in_core=check.in_core,
                        least_core_epsilon=lc.epsilon)
     resid = float(table["transfer_10k_cny"].sum())
