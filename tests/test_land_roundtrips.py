@@ -41,11 +41,21 @@ def _assert_feasible(cm: CompiledModel, sol: Solution) -> float:
     return obj
 
 
-def _instance(seed: int, kind: int):  # type: ignore[no-untyped-def]
+def _solved_lp(seed: int, kind: int):  # type: ignore[no-untyped-def]
+    """A random LP (projects relaxed), its compiled and live model, the run and its solution; None without duals."""
     if kind == 0:
-        return random_instance(int(seed % 9) + 3, int(seed % 3) + 1, seed=seed, red_lines=seed % 2 == 0,
+        prob = random_instance(int(seed % 9) + 3, int(seed % 3) + 1, seed=seed, red_lines=seed % 2 == 0,
                                red_line_follows_trade=seed % 4 < 2, pairs_per_region=int(seed % 4))
-    return rich_instance(seed)
+    else:
+        prob = rich_instance(seed)
+    if prob.settings.binary_projects:
+        prob = prob.with_settings(binary_projects=False)
+    cm = prob.compile()
+    live = LiveModel(cm)
+    rep = live.run(SolveOptions())
+    if rep.duals is None:
+        return None
+    return prob, cm, live, rep, live.solution(rep.duals)
 
 
 @SETTINGS
@@ -53,15 +63,10 @@ def _instance(seed: int, kind: int):  # type: ignore[no-untyped-def]
 def test_cleanup_keeps_every_rule_and_the_optimum(seed: int, kind: int) -> None:
     """Random LPs (red lines that follow trade or not, banking, free or costly pools): the cleaned plan
     satisfies every row of the LP, has the same welfare, and leaves no round trip of the three kinds."""
-    prob = _instance(seed, kind)
-    if prob.settings.binary_projects:
-        prob = prob.with_settings(binary_projects=False)
-    cm = prob.compile()
-    live = LiveModel(cm)
-    rep = live.run(SolveOptions())
-    if rep.duals is None:
+    solved = _solved_lp(seed, kind)
+    if solved is None:
         return
-    sol = live.solution(rep.duals)
+    prob, cm, _, rep, sol = solved
     clean, needs_lp = drop_round_trips(prob.inputs, prob.index, sol)
     assert _assert_feasible(cm, clean) == pytest.approx(rep.objective, rel=1e-9, abs=1e-6)
     ix = prob.index
@@ -98,15 +103,10 @@ def test_cleanup_keeps_every_rule_and_the_optimum(seed: int, kind: int) -> None:
 @given(st.integers(0, 100_000), st.integers(0, 1))
 def test_least_purchases_on_the_optimal_face(seed: int, kind: int) -> None:
     """The fallback re-solve stays optimal and feasible, buys no more than the closed form, and restores the model."""
-    prob = _instance(seed, kind)
-    if prob.settings.binary_projects:
-        prob = prob.with_settings(binary_projects=False)
-    cm = prob.compile()
-    live = LiveModel(cm)
-    rep = live.run(SolveOptions())
-    if rep.duals is None:
+    solved = _solved_lp(seed, kind)
+    if solved is None:
         return
-    sol = live.solution(rep.duals)
+    prob, cm, live, rep, sol = solved
     least = lpm._least_platform_purchases(live, prob.index, sol)
     assert least is not None
     assert _assert_feasible(cm, least) == pytest.approx(rep.objective, rel=1e-9, abs=1e-6)
